@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CashieringConfig(AppConfig):
+    name = "cashiering"
+    verbose_name = "Cashiering"

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class MillbraeAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "millbrae_finance.admin.MillbraeAdminSite"
+
+
+class MillbraeFinanceConfig(AppConfig):
+    default = True
+    name = "millbrae_finance"
+    verbose_name = "Millbrae Finance"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from millbrae_finance.services import sync_role_permissions
+
+        post_migrate.connect(sync_role_permissions, dispatch_uid="millbrae_sync_roles")

@@ -1,0 +1,52 @@
+"""The embedded PostgreSQL server used when DATABASE_URL is unset.
+
+The `pgserver` package ships PostgreSQL's binaries inside a wheel, so a fresh machine with
+nothing but Python gets a real server under `.local/pgdata`. The server outlives the
+process that started it (cleanup_mode=None), so `make run`, `manage.py shell` and the test
+suite all reach the same one, and a second start costs a file read, not an initdb.
+"""
+
+import warnings
+from pathlib import Path
+
+DATABASE_NAME = "millbrae"
+
+# This server holds development and test data only. Durability is traded for speed: the
+# test suite creates and migrates a database per run, and with fsync on that spends most
+# of its time waiting for the disk. Never set these on a server that holds the city's books.
+_DEV_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+}
+
+
+def database_settings(base_dir: Path) -> dict[str, str]:
+    """Start (or find) the embedded server and return Django's connection settings."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI) and falls back to
+        # /tmp, which is what we want.
+        warnings.simplefilter("ignore")
+        import pgserver  # here: only machines without DATABASE_URL need it
+
+    local = base_dir / ".local"
+    local.mkdir(exist_ok=True)
+    pgdata = local / "pgdata"
+    fresh = not (pgdata / "PG_VERSION").exists()
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    if fresh:
+        for name, value in _DEV_SETTINGS.items():
+            server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
+        server.psql("SELECT pg_reload_conf();")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    info = server.get_postmaster_info()
+    host = str(info.socket_dir) if info.socket_dir else "localhost"
+    return {
+        "NAME": DATABASE_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": host,
+        "PORT": str(info.port or ""),
+    }

@@ -1,0 +1,33 @@
+from django import forms
+from django.contrib.auth.models import User
+
+from millbrae_finance.audit import tracked_models
+
+
+class AuditFilterForm(forms.Form):
+    model = forms.ChoiceField(label="Record type", required=False)
+    object_id = forms.CharField(label="Record id", required=False, max_length=40)
+    user = forms.ModelChoiceField(
+        label="Changed by", queryset=User.objects.order_by("username"), required=False
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "All records")] + [
+            (item.label, item.name) for item in tracked_models()
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        if cleaned.get("object_id") and not cleaned.get("model"):
+            self.add_error("object_id", "Choose a record type to look up a record id.")
+        return cleaned

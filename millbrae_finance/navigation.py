@@ -1,0 +1,36 @@
+"""The main navigation. A link shows to a user only when the view behind it would let
+that user in: visibility is read from the view's own role check, never kept twice."""
+
+from dataclasses import dataclass
+
+from django.urls import resolve, reverse
+
+from millbrae_finance.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    section: str
+
+
+_items: list[NavItem] = []
+
+
+def register_nav_item(*, label: str, url_name: str, section: str) -> None:
+    """Add a link to the main navigation; apps call this from AppConfig.ready()."""
+    item = NavItem(label=label, url_name=url_name, section=section)
+    if item not in _items:
+        _items.append(item)
+
+
+def nav_items_for(roles: frozenset[Role]) -> list[tuple[str, str]]:
+    """(label, url) pairs this set of roles may open, in registration order."""
+    visible = []
+    for item in _items:
+        url = reverse(item.url_name)
+        allowed = getattr(resolve(url).func, "allowed_roles", frozenset())
+        if roles & allowed:
+            visible.append((item.label, url))
+    return visible

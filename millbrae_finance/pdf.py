@@ -1,0 +1,55 @@
+"""PDF rendering: a print template, print CSS from static/, WeasyPrint.
+
+Nothing is fetched from the network: stylesheets and images resolve through Django's
+static files finders to files on disk, so a PDF renders the same on a LAN with no internet.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+STATIC_PREFIX = "/static/"
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serve /static/ URLs from disk and data: URLs inline; refuse everything else."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+
+    def fetch(self, url: str, headers: dict | None = None):
+        if url.startswith("file://"):
+            path = url.removeprefix("file://")
+            found = finders.find(path.removeprefix(STATIC_PREFIX)) if path.startswith(
+                STATIC_PREFIX
+            ) else None
+            if not found:
+                raise ValueError(f"PDF rendering found no static file for {url!r}.")
+            url = Path(found).as_uri()
+        return super().fetch(url, headers)
+
+
+def render_pdf(template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    """Render a Django template to PDF bytes."""
+    html = render_to_string(template_name, context, request=request)
+    return HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).write_pdf()
+
+
+def pdf_response(
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    filename: str,
+    request: HttpRequest | None = None,
+    inline: bool = True,
+) -> HttpResponse:
+    """An HTTP response carrying the rendered PDF, shown in the browser or downloaded."""
+    response = HttpResponse(render_pdf(template_name, context, request), content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response

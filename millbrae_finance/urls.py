@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from millbrae_finance import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.password_change, name="password_change"),
+    path("accounts/password/done/", views.password_change_done, name="password_change_done"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,97 @@
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from millbrae_finance.audit import audit_events, model_from_label, usernames_by_id
+from millbrae_finance.csv_export import csv_response
+from millbrae_finance.forms import AuditFilterForm
+from millbrae_finance.roles import ALL_ROLES, AUDIT_READERS, role_required, user_roles
+from millbrae_finance.work_queues import queues_for
+
+AUDIT_PAGE_SIZE = 50
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(request.user)
+    queues = [(queue, list(queue.items(request.user))) for queue in queues_for(roles)]
+    return render(request, "millbrae_finance/home.html", {"queues": queues})
+
+
+@role_required(AUDIT_READERS)
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = audit_events()
+    if form.is_valid():
+        data = form.cleaned_data
+        events = audit_events(
+            model=model_from_label(data["model"]) if data["model"] else None,
+            object_id=data["object_id"] or None,
+            user=data["user"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+    elif form.is_bound:
+        events = events.none()
+    if request.GET.get("format") == "csv":
+        return _audit_csv(events)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "usernames": usernames_by_id(page.object_list)}
+    template = "millbrae_finance/audit_log.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(AUDIT_READERS)
+@require_GET
+def audit_history(request: HttpRequest, label: str, object_id: str) -> HttpResponse:
+    model = model_from_label(label)
+    if model is None:
+        raise Http404("No such record type.")
+    events = list(audit_events(model=model, object_id=object_id).reverse())
+    if not events:
+        raise Http404("No history for this record.")
+    context = {
+        "model_name": str(model._meta.verbose_name).capitalize(),
+        "label": label,
+        "object_id": object_id,
+        "events": events,
+        "usernames": usernames_by_id(events),
+    }
+    return render(request, "millbrae_finance/audit_history.html", context)
+
+
+def _audit_csv(events) -> HttpResponse:
+    rows = list(events[:100_000])
+    usernames = usernames_by_id(rows)
+    return csv_response(
+        "audit-trail.csv",
+        ["when", "event", "record type", "record id", "user", "url", "changes"],
+        (
+            [
+                event.pgh_created_at.isoformat(),
+                event.pgh_label,
+                event.pgh_obj_model,
+                event.pgh_obj_id,
+                usernames.get(event.user_id, ""),
+                event.url or "",
+                event.pgh_diff or event.pgh_data,
+            ]
+            for event in rows
+        ),
+    )
+
+
+password_change = role_required(ALL_ROLES)(
+    auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html")
+)
+password_change_done = role_required(ALL_ROLES)(
+    auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_change_done.html"
+    )
+)

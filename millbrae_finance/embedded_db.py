@@ -38,7 +38,8 @@ def database_settings(base_dir: Path) -> dict[str, str]:
         for name, value in _DEV_SETTINGS.items():
             server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
         server.psql("SELECT pg_reload_conf();")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    # DATABASE_NAME is a constant of this module, never input.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     info = server.get_postmaster_info()

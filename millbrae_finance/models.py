@@ -6,9 +6,7 @@ from django.db import models
 # that changed. The password hash is left out of the history on purpose.
 pghistory.track(app_label="millbrae_finance", model_name="UserEvent", exclude=["password"])(User)
 pghistory.track(app_label="millbrae_finance", model_name="GroupEvent")(Group)
-pghistory.track(app_label="millbrae_finance", model_name="UserGroupEvent")(
-    User.groups.through
-)
+pghistory.track(app_label="millbrae_finance", model_name="UserGroupEvent")(User.groups.through)
 
 
 @pghistory.track()

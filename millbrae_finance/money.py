@@ -23,21 +23,21 @@ def to_money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def MoneyField(**kwargs: Any) -> models.DecimalField:  # noqa: N802 (reads as a field class)
+def MoneyField(**kwargs: Any) -> models.DecimalField:
     """A NUMERIC(14,2) column for an amount of money."""
     kwargs.setdefault("max_digits", MAX_DIGITS)
     kwargs.setdefault("decimal_places", 2)
     return models.DecimalField(**kwargs)
 
 
-def RateField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
+def RateField(**kwargs: Any) -> models.DecimalField:
     """A NUMERIC(12,6) column for a rate or unit price with more places than a cent."""
     kwargs.setdefault("max_digits", 12)
     kwargs.setdefault("decimal_places", 6)
     return models.DecimalField(**kwargs)
 
 
-def QuantityField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
+def QuantityField(**kwargs: Any) -> models.DecimalField:
     """A NUMERIC(14,3) column for a quantity (units of water, hours, square feet)."""
     kwargs.setdefault("max_digits", 14)
     kwargs.setdefault("decimal_places", 3)

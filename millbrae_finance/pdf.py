@@ -25,16 +25,20 @@ class StaticFilesFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict | None = None):
         if url.startswith("file://"):
             path = url.removeprefix("file://")
-            found = finders.find(path.removeprefix(STATIC_PREFIX)) if path.startswith(
-                STATIC_PREFIX
-            ) else None
+            found = (
+                finders.find(path.removeprefix(STATIC_PREFIX))
+                if path.startswith(STATIC_PREFIX)
+                else None
+            )
             if not found:
                 raise ValueError(f"PDF rendering found no static file for {url!r}.")
             url = Path(found).as_uri()
         return super().fetch(url, headers)
 
 
-def render_pdf(template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+def render_pdf(
+    template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+) -> bytes:
     """Render a Django template to PDF bytes."""
     html = render_to_string(template_name, context, request=request)
     return HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).write_pdf()
@@ -49,7 +53,9 @@ def pdf_response(
     inline: bool = True,
 ) -> HttpResponse:
     """An HTTP response carrying the rendered PDF, shown in the browser or downloaded."""
-    response = HttpResponse(render_pdf(template_name, context, request), content_type="application/pdf")
+    response = HttpResponse(
+        render_pdf(template_name, context, request), content_type="application/pdf"
+    )
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response

@@ -2,11 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from millbrae_finance.audit import audit_events, model_from_label, usernames_by_id
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.forms import AuditFilterForm
+from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import ALL_ROLES, AUDIT_READERS, role_required, user_roles
 from millbrae_finance.work_queues import queues_for
 
@@ -63,6 +65,10 @@ def audit_history(request: HttpRequest, label: str, object_id: str) -> HttpRespo
         "events": events,
         "usernames": usernames_by_id(events),
     }
+    if request.GET.get("format") == "pdf":
+        context |= {"printed_at": timezone.now(), "printed_by": request.user.get_username()}
+        filename = f"history-{label}-{object_id}.pdf"
+        return pdf_response("millbrae_finance/pdf/audit_history.html", context, filename=filename)
     return render(request, "millbrae_finance/audit_history.html", context)
 
 

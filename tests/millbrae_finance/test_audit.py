@@ -1,0 +1,175 @@
+import io
+
+import pghistory
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.urls import reverse
+from pghistory.core import event_models
+from pypdf import PdfReader
+
+from millbrae_finance.audit import audit_events, tracked_models
+from millbrae_finance.models import CityClosure
+
+pytestmark = pytest.mark.django_db
+
+# Models that are not the project's records: Django's plumbing, and the audit's own tables.
+UNTRACKED = {
+    "contenttypes.ContentType",
+    "sessions.Session",
+    "admin.LogEntry",
+    "auth.Permission",
+    "auth.Group_permissions",
+    "auth.User_user_permissions",
+    "pghistory.Context",
+}
+
+
+def test_every_project_model_is_tracked_by_the_audit_trail():
+    tracked = {item.label for item in tracked_models()}
+    for model in apps.get_models(include_auto_created=True):
+        label = model._meta.label
+        if (
+            label in UNTRACKED
+            or model._meta.app_label in {"pghistory", "pgtrigger"}
+            or issubclass(model, pghistory.models.Event)
+            or not model._meta.managed
+        ):
+            continue
+        assert label in tracked, f"{label} is not tracked: decorate it with @pghistory.track()"
+
+
+def test_every_tracked_table_has_its_triggers_installed():
+    expected = set()
+    for event_model in event_models():
+        tracked = event_model._meta.get_field("pgh_obj").related_model
+        expected.add(tracked._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT event_object_table FROM information_schema.triggers"
+            " WHERE trigger_name LIKE 'pgtrigger_%%'"
+        )
+        installed = {row[0] for row in cursor.fetchall()}
+    assert expected <= installed
+
+
+def test_changes_through_a_request_record_the_user_and_url(client, administrator):
+    client.force_login(administrator)
+    clerk = User.objects.create_user("newclerk", password="a-long-password-9")
+    url = reverse("admin:auth_user_change", args=[clerk.pk])
+    response = client.get(url)
+    data = response.context["adminform"].form.initial
+    data = {
+        "username": "newclerk",
+        "first_name": "Nora",
+        "last_name": "Quinn",
+        "email": "",
+        "is_active": "on",
+        "groups": [Group.objects.get(name="Counter Clerk").pk],
+        "date_joined_0": data["date_joined"].strftime("%Y-%m-%d"),
+        "date_joined_1": data["date_joined"].strftime("%H:%M:%S"),
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content[:2000]
+
+    events = list(audit_events(model=User, object_id=str(clerk.pk)))
+    labels = [event.pgh_label for event in events]
+    assert labels == ["update", "insert"]
+    update = events[0]
+    assert update.user_id == administrator.pk
+    assert update.url == url
+    assert update.pgh_diff["first_name"] == ["", "Nora"]
+    assert "password" not in update.pgh_data
+    membership = audit_events(model=User.groups.through).first()
+    assert membership.pgh_label == "insert"
+    assert membership.user_id == administrator.pk
+
+
+def test_deletes_are_recorded_and_the_trail_refuses_edits():
+    closure = CityClosure.objects.create(date="2026-12-24", name="Christmas Eve")
+    pk = closure.pk
+    closure.delete()
+    labels = [e.pgh_label for e in audit_events(model=CityClosure, object_id=str(pk))]
+    assert labels == ["delete", "insert"]
+    with (
+        pytest.raises(DatabaseError, match="Cannot update or delete"),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM millbrae_finance_cityclosureevent")
+
+
+def test_audit_log_lists_and_filters_events(client, auditor):
+    CityClosure.objects.create(date="2026-12-24", name="Christmas Eve")
+    client.force_login(auditor)
+    response = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Christmas Eve" in page
+    assert "1 event" in page
+    # An HTMX request gets the results fragment only.
+    response = client.get(
+        reverse("audit_log"),
+        {"model": "millbrae_finance.CityClosure"},
+        headers={"HX-Request": "true"},
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<div id="results">')
+    assert "<html" not in fragment
+
+
+def test_audit_log_shows_errors_next_to_bad_filters(client, auditor):
+    client.force_login(auditor)
+    response = client.get(
+        reverse("audit_log"), {"date_from": "2026-12-01", "date_to": "2026-11-01"}
+    )
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+    response = client.get(reverse("audit_log"), {"object_id": "5"})
+    assert "Choose a record type" in response.content.decode()
+    response = client.get(reverse("audit_log"), {"date_from": "not a date", "page": "x"})
+    assert response.status_code == 200
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_audit_log_exports_csv(client, auditor):
+    CityClosure.objects.create(date="2026-12-24", name="=HYPERLINK(evil)")
+    client.force_login(auditor)
+    response = client.get(
+        reverse("audit_log"), {"model": "millbrae_finance.CityClosure", "format": "csv"}
+    )
+    assert response["Content-Type"] == "text/csv"
+    body = b"".join(response.streaming_content).decode()
+    lines = body.strip().splitlines()
+    assert lines[0] == "when,event,record type,record id,user,url,changes"
+    assert len(lines) == 2
+    assert "millbrae_finance.CityClosure" in lines[1]
+
+
+def test_audit_history_page_and_pdf(client, auditor):
+    closure = CityClosure.objects.create(date="2026-12-24", name="Christmas Eve")
+    closure.name = "Christmas Eve closure"
+    closure.save()
+    client.force_login(auditor)
+    url = reverse("audit_history", args=["millbrae_finance.CityClosure", closure.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Christmas Eve closure" in page
+    assert page.index(">insert<") < page.index(">update<")
+
+    response = client.get(url, {"format": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "History of City closure" in text
+    assert "Christmas Eve closure" in text
+    assert "Page 1 of 1" in text
+
+
+def test_audit_history_404_for_unknown_type_or_record(client, auditor):
+    client.force_login(auditor)
+    assert client.get(reverse("audit_history", args=["auth.Permission", 1])).status_code == 404
+    assert client.get(reverse("audit_history", args=["nope.Nope", 1])).status_code == 404
+    url = reverse("audit_history", args=["millbrae_finance.CityClosure", 999999])
+    assert client.get(url).status_code == 404

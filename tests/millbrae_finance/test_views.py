@@ -1,0 +1,140 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+
+from millbrae_finance.roles import Role
+from millbrae_finance.work_queues import WorkQueue, _queues, register_work_queue
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_renders_with_labelled_fields(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<label for="id_username">' in page
+    assert '<label for="id_password">' in page
+    assert "/static/vendor/htmx-2.0.11.min.js" in page
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["Vary"].count("HX-Request") == 1
+
+
+def test_login_takes_a_clerk_to_the_clerks_home(client, clerk):
+    response = client.post(
+        reverse("login"), {"username": clerk.username, "password": TEST_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("home")
+    page = response.content.decode()
+    assert "Work waiting for Counter Clerk" in page
+    assert "Nothing waiting" in page
+
+
+def test_login_refuses_a_wrong_password_with_a_message(client, clerk):
+    response = client.post(reverse("login"), {"username": clerk.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_logout_ends_the_session(client, clerk):
+    client.force_login(clerk)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_password_change_validates_and_changes(client, clerk):
+    client.force_login(clerk)
+    url = reverse("password_change")
+    response = client.post(
+        url, {"old_password": "wrong", "new_password1": "x", "new_password2": "y"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your old password was entered incorrectly" in page
+    assert "The two password fields" in page
+    response = client.post(
+        url,
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "a-much-better-passphrase-7",
+            "new_password2": "a-much-better-passphrase-7",
+        },
+    )
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.check_password("a-much-better-passphrase-7")
+
+
+def test_session_expires_after_inactivity(client, clerk, settings):
+    start = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        client.force_login(clerk)
+        assert client.get(reverse("home")).status_code == 200
+        # Activity pushes the deadline back...
+        traveller.shift(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+        assert client.get(reverse("home")).status_code == 200
+        traveller.shift(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+        assert client.get(reverse("home")).status_code == 200
+        # ...and idleness past it ends the session.
+        traveller.shift(dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 1))
+        response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_navigation_shows_each_role_only_what_it_may_open(client, role_users):
+    client.force_login(role_users[Role.COUNTER_CLERK])
+    page = client.get(reverse("home")).content.decode()
+    assert 'href="/audit/"' not in page
+    client.force_login(role_users[Role.AUDITOR])
+    page = client.get(reverse("home")).content.decode()
+    assert 'href="/audit/"' in page
+
+
+def test_home_lists_the_work_queues_of_the_users_role(client, role_users):
+    register_work_queue(
+        WorkQueue(
+            key="test-approvals",
+            title="Invoices to approve",
+            roles=frozenset({Role.FINANCE_SUPERVISOR}),
+            items=lambda user: [("Invoice 1001", "/x/1001/")],
+        )
+    )
+    try:
+        client.force_login(role_users[Role.FINANCE_SUPERVISOR])
+        page = client.get(reverse("home")).content.decode()
+        assert "Invoices to approve" in page
+        assert "Invoice 1001" in page
+        client.force_login(role_users[Role.COUNTER_CLERK])
+        assert "Invoices to approve" not in client.get(reverse("home")).content.decode()
+    finally:
+        _queues.pop("test-approvals")
+
+
+def test_roles_exist_with_their_permissions():
+    from django.contrib.auth.models import Group
+
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {role.value for role in Role} <= names
+    auditor = Group.objects.get(name=Role.AUDITOR.value)
+    codenames = set(auditor.permissions.values_list("codename", flat=True))
+    assert "view_user" in codenames
+    assert not any(code.startswith(("add_", "change_", "delete_")) for code in codenames)
+    admin = Group.objects.get(name=Role.ADMINISTRATOR.value)
+    assert admin.permissions.filter(codename="change_user").exists()
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo", verbosity=0)
+    first = list(User.objects.order_by("username").values_list("username", "password"))
+    call_command("seed_demo", verbosity=0)
+    assert list(User.objects.order_by("username").values_list("username", "password")) == first
+    clerk = User.objects.get(username="clerk")
+    assert clerk.check_password("demo-clerk")
+    assert list(clerk.groups.values_list("name", flat=True)) == ["Counter Clerk"]
+    assert len(first) == 8

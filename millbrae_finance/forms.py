@@ -8,7 +8,10 @@ class AuditFilterForm(forms.Form):
     model = forms.ChoiceField(label="Record type", required=False)
     object_id = forms.CharField(label="Record id", required=False, max_length=40)
     user = forms.ModelChoiceField(
-        label="Changed by", queryset=User.objects.order_by("username"), required=False
+        label="Changed by",
+        queryset=User.objects.order_by("username"),
+        required=False,
+        empty_label="Anyone",
     )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

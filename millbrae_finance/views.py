@@ -5,7 +5,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from millbrae_finance.audit import audit_events, model_from_label, usernames_by_id
+from millbrae_finance.audit import (
+    audit_events,
+    model_from_label,
+    tracked_models,
+    usernames_by_id,
+)
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.forms import AuditFilterForm
 from millbrae_finance.pdf import pdf_response
@@ -42,7 +47,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _audit_csv(events)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "usernames": usernames_by_id(page.object_list)}
+    context = {
+        "form": form,
+        "page": page,
+        "usernames": usernames_by_id(page.object_list),
+        "record_names": {item.label: item.name for item in tracked_models()},
+    }
     template = "millbrae_finance/audit_log.html"
     if request.htmx:
         template += "#results"

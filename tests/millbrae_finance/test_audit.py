@@ -24,6 +24,12 @@ UNTRACKED = {
     "auth.Group_permissions",
     "auth.User_user_permissions",
     "pghistory.Context",
+    # The ledger is its own append-only record: the database refuses any change to an
+    # entry or line, and each entry names its preparer, approver and posting time.
+    # Balances are derived from the lines in the same transaction.
+    "ledger.JournalEntry",
+    "ledger.JournalLine",
+    "ledger.AccountBalance",
 }
 
 

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_check_deploy_reports_no_warnings_with_production_settings():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "0",
         "SECRET_KEY": "x" * 30 + "-production-grade-secret-for-the-check-0123456789",
         "ALLOWED_HOSTS": "finance.millbrae.example",

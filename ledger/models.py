@@ -1,0 +1,314 @@
+"""The general ledger: fund accounting, fiscal periods, journal entries and balances.
+
+The invariants (balanced per entry and per fund, posted rows immutable, nothing posted
+into a closed period or to an inactive account) are enforced by PostgreSQL triggers in
+migrations/sql/, not only here: see ledger/migrations/0002_ledger_invariants.py.
+"""
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from millbrae_finance.money import MoneyField
+
+
+class AccountType(models.TextChoices):
+    ASSET = "asset", "Asset"
+    LIABILITY = "liability", "Liability"
+    FUND_BALANCE = "fund_balance", "Fund balance"
+    REVENUE = "revenue", "Revenue"
+    EXPENDITURE = "expenditure", "Expenditure"
+
+
+class NormalBalance(models.TextChoices):
+    DEBIT = "debit", "Debit"
+    CREDIT = "credit", "Credit"
+
+
+NORMAL_BALANCE = {
+    AccountType.ASSET: NormalBalance.DEBIT,
+    AccountType.EXPENDITURE: NormalBalance.DEBIT,
+    AccountType.LIABILITY: NormalBalance.CREDIT,
+    AccountType.FUND_BALANCE: NormalBalance.CREDIT,
+    AccountType.REVENUE: NormalBalance.CREDIT,
+}
+
+
+class FundType(models.TextChoices):
+    GENERAL = "general", "General"
+    SPECIAL_REVENUE = "special_revenue", "Special revenue"
+    CAPITAL_PROJECTS = "capital_projects", "Capital projects"
+    DEBT_SERVICE = "debt_service", "Debt service"
+    ENTERPRISE = "enterprise", "Enterprise"
+    INTERNAL_SERVICE = "internal_service", "Internal service"
+    FIDUCIARY = "fiduciary", "Fiduciary"
+
+
+class Subledger(models.TextChoices):
+    """Control accounts name the subledger whose total they must always equal."""
+
+    UTILITY_AR = "utility_ar", "Utility accounts receivable"
+    MISC_AR = "misc_ar", "Miscellaneous accounts receivable"
+    FINES_AR = "fines_ar", "Fines and citations receivable"
+    AP = "ap", "Accounts payable"
+    DEPOSITS = "deposits", "Customer deposits held"
+
+
+@pghistory.track()
+class Fund(models.Model):
+    code = models.CharField(max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+    fund_type = models.CharField(max_length=20, choices=FundType.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{3}$"), name="ledger_fund_code_3_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+@pghistory.track()
+class Department(models.Model):
+    code = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{4}$"), name="ledger_department_code_4_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+@pghistory.track()
+class ObjectCode(models.Model):
+    """What the money is: cash, a receivable, water sales revenue, postage expense."""
+
+    code = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=100)
+    account_type = models.CharField(max_length=20, choices=AccountType.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{4}$"), name="ledger_objectcode_code_4_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class AccountQuerySet(models.QuerySet):
+    def postable(self) -> "AccountQuerySet":
+        return self.filter(is_active=True, allows_posting=True)
+
+
+@pghistory.track()
+class Account(models.Model):
+    """A GL account: fund-department-object, e.g. 501-4100-4411."""
+
+    number = models.CharField(max_length=13, unique=True, editable=False)
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="accounts")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="accounts")
+    object_code = models.ForeignKey(ObjectCode, on_delete=models.PROTECT, related_name="accounts")
+    name = models.CharField(max_length=120)
+    account_type = models.CharField(max_length=20, choices=AccountType.choices)
+    normal_balance = models.CharField(max_length=6, choices=NormalBalance.choices)
+    is_active = models.BooleanField(default=True)
+    allows_posting = models.BooleanField(default=True)
+    control_subledger = models.CharField(
+        max_length=20, choices=Subledger.choices, blank=True, default=""
+    )
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "department", "object_code"], name="ledger_account_unique_segments"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{3}-[0-9]{4}-[0-9]{4}$"),
+                name="ledger_account_number_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+@pghistory.track()
+class FiscalYear(models.Model):
+    """July 1 to June 30, named for the year it ends in (FY 2027 = 2026-07-01..2027-06-30)."""
+
+    year = models.PositiveIntegerField(unique=True)
+    start_date = models.DateField(unique=True)
+    end_date = models.DateField(unique=True)
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"FY {self.year}"
+
+
+ADJUSTMENT_PERIOD = 13
+
+
+@pghistory.track()
+class FiscalPeriod(models.Model):
+    """Twelve monthly periods (1 = July) and period 13, the year-end adjustment period,
+    which shares June's last day and takes only entries posted to it by name."""
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="periods")
+    number = models.PositiveSmallIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=6, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["fiscal_year__year", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "number"], name="ledger_period_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=13), name="ledger_period_number_1_13"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=models.F("end_date")),
+                name="ledger_period_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.number == ADJUSTMENT_PERIOD:
+            return f"FY {self.fiscal_year.year} adjustments"
+        return f"FY {self.fiscal_year.year} P{self.number:02d} ({self.start_date:%b %Y})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PeriodStatus.OPEN
+
+
+class JournalEntry(models.Model):
+    """A posted journal entry. Rows here are posted: a correction is a reversing entry.
+
+    Not tracked by pghistory: the ledger is its own append-only record (the database
+    refuses updates and deletes), and each entry names its preparer, approver and time.
+    """
+
+    entry_date = models.DateField()
+    period = models.ForeignKey(FiscalPeriod, on_delete=models.PROTECT, related_name="entries")
+    source_module = models.CharField(max_length=30)
+    source_document = models.CharField(max_length=100, blank=True)
+    memo = models.CharField(max_length=250)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    # A digest of what was asked for, so a retry with the same key but other lines is refused.
+    fingerprint = models.CharField(max_length=64)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "journal entries"
+        indexes = [
+            models.Index(fields=["period", "entry_date"], name="ledger_entry_period_date"),
+            models.Index(fields=["source_module", "source_document"], name="ledger_entry_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"JE {self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.pk:07d}"
+
+
+class JournalLine(models.Model):
+    """One leg of an entry: a signed amount, debit positive, credit negative."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # Copied from the account by a trigger, never trusted from the caller: the per-fund
+    # balance check reads it.
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    amount = MoneyField()
+    memo = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "entry"], name="ledger_line_account_entry")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_journalline_amount_nonzero")
+        ]
+
+    def __str__(self) -> str:
+        return f"JE {self.entry_id} {self.account_id} {self.amount}"
+
+    @property
+    def debit(self):
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def credit(self):
+        return -self.amount if self.amount < 0 else None
+
+
+class AccountBalance(models.Model):
+    """Debits and credits per account and period, kept by the posting service in the same
+    transaction as each posting, so a trial balance never scans the lines."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="balances")
+    period = models.ForeignKey(FiscalPeriod, on_delete=models.PROTECT, related_name="balances")
+    debits = MoneyField(default=0)
+    credits = MoneyField(default=0)  # a positive number: the sum of the credit lines
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "period"], name="ledger_balance_unique"),
+            models.CheckConstraint(
+                condition=Q(debits__gte=0, credits__gte=0), name="ledger_balance_nonnegative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} P{self.period_id}: {self.debits} / {self.credits}"
+
+    @property
+    def net(self):
+        return self.debits - self.credits

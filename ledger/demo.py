@@ -1,0 +1,209 @@
+"""Demo data for the ledger: a California city's chart of accounts, fiscal years, and a
+year and a half of monthly activity posted through the posting service (idempotent keys,
+so a second seed posts nothing)."""
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode, Subledger
+from ledger.services import LineSpec, create_account, create_fiscal_year, post_entry
+
+FUNDS = [
+    ("101", "General Fund", FundType.GENERAL),
+    ("201", "Gas Tax", FundType.SPECIAL_REVENUE),
+    ("202", "Storm Drain", FundType.SPECIAL_REVENUE),
+    ("301", "Capital Projects", FundType.CAPITAL_PROJECTS),
+    ("501", "Water Enterprise", FundType.ENTERPRISE),
+    ("502", "Sewer Enterprise", FundType.ENTERPRISE),
+]
+DEPARTMENTS = [
+    ("0000", "Non-departmental"),
+    ("1100", "Finance"),
+    ("1200", "City Manager"),
+    ("2100", "Police"),
+    ("3100", "Public Works"),
+    ("4100", "Water Operations"),
+    ("4200", "Sewer Operations"),
+    ("5100", "Community Development"),
+    ("6100", "Recreation"),
+]
+A, L, F, R, E = (
+    AccountType.ASSET,
+    AccountType.LIABILITY,
+    AccountType.FUND_BALANCE,
+    AccountType.REVENUE,
+    AccountType.EXPENDITURE,
+)
+OBJECTS = [
+    ("1010", "Pooled cash", A),
+    ("1015", "Change funds", A),
+    ("1110", "Utility accounts receivable", A),
+    ("1120", "Miscellaneous accounts receivable", A),
+    ("1130", "Fines receivable", A),
+    ("1310", "Due from other funds", A),
+    ("2010", "Accounts payable", L),
+    ("2110", "Due to other funds", L),
+    ("2210", "Customer deposits held", L),
+    ("3100", "Fund balance", F),
+    ("4110", "Property tax", R),
+    ("4210", "Sales tax", R),
+    ("4310", "Gas tax apportionment", R),
+    ("4411", "Water sales", R),
+    ("4421", "Sewer service charges", R),
+    ("4510", "Business license fees", R),
+    ("4520", "Building permits", R),
+    ("4610", "Parking fines", R),
+    ("4620", "Administrative citations", R),
+    ("4710", "Facility rentals", R),
+    ("4810", "Interest earnings", R),
+    ("4910", "Penalties and late charges", R),
+    ("4920", "Miscellaneous revenue", R),
+    ("5110", "Salaries and wages", E),
+    ("5210", "Postage", E),
+    ("5220", "Office supplies", E),
+    ("5310", "Contract services", E),
+    ("5410", "Utilities", E),
+    ("5510", "Water purchases (SFPUC)", E),
+    ("5610", "Capital outlay", E),
+    ("5710", "Bank and merchant fees", E),
+]
+# Balance-sheet accounts every fund has, in the non-departmental department.
+EVERY_FUND = ["1010", "1310", "2010", "2110", "3100"]
+ACCOUNTS = {
+    "101": {
+        "0000": ["1015", "1120", "1130", "4110", "4210", "4810"],
+        "1100": ["4510", "4920", "5110", "5210", "5220", "5310", "5710"],
+        "1200": ["5110", "5310"],
+        "2100": ["4610", "4620", "5110", "5310"],
+        "3100": ["5110", "5410"],
+        "5100": ["4520", "5110"],
+        "6100": ["4710", "5110", "5410"],
+    },
+    "201": {"0000": ["4310", "4810"], "3100": ["5310"]},
+    "202": {"0000": ["4920"], "3100": ["5310"]},
+    "301": {"0000": ["4810"], "3100": ["5610"]},
+    "501": {
+        "0000": ["1110", "2210", "4810"],
+        "4100": ["4411", "4910", "5110", "5210", "5310", "5410", "5510", "5610"],
+    },
+    "502": {"0000": ["1110", "4810"], "4200": ["4421", "4910", "5110", "5310", "5410"]},
+}
+CONTROL = {
+    "501-0000-1110": Subledger.UTILITY_AR,
+    "502-0000-1110": Subledger.UTILITY_AR,
+    "101-0000-1120": Subledger.MISC_AR,
+    "101-0000-1130": Subledger.FINES_AR,
+    "501-0000-2210": Subledger.DEPOSITS,
+    **{f"{fund}-0000-2010": Subledger.AP for fund, _, _ in FUNDS},
+}
+
+# Monthly activity: (memo, [(account, amount)]); amounts in dollars, debit positive.
+MONTHLY = [
+    (
+        "Property tax apportionment",
+        [("101-0000-1010", "310000.00"), ("101-0000-4110", "-310000.00")],
+    ),
+    ("Sales tax apportionment", [("101-0000-1010", "142500.00"), ("101-0000-4210", "-142500.00")]),
+    ("Gas tax apportionment", [("201-0000-1010", "38250.00"), ("201-0000-4310", "-38250.00")]),
+    ("Water bills issued", [("501-0000-1110", "486310.25"), ("501-4100-4411", "-486310.25")]),
+    ("Sewer bills issued", [("502-0000-1110", "298440.10"), ("502-4200-4421", "-298440.10")]),
+    (
+        "Utility payments received",
+        [
+            ("501-0000-1010", "471900.00"),
+            ("501-0000-1110", "-471900.00"),
+            ("502-0000-1010", "290115.35"),
+            ("502-0000-1110", "-290115.35"),
+        ],
+    ),
+    (
+        "Water purchases from SFPUC",
+        [("501-4100-5510", "212880.00"), ("501-0000-1010", "-212880.00")],
+    ),
+    (
+        "Payroll",
+        [
+            ("101-1100-5110", "96500.00"),
+            ("101-2100-5110", "418200.00"),
+            ("101-3100-5110", "121300.00"),
+            ("501-4100-5110", "88400.00"),
+            ("502-4200-5110", "61250.00"),
+            ("101-0000-1010", "-636000.00"),
+            ("501-0000-1010", "-88400.00"),
+            ("502-0000-1010", "-61250.00"),
+        ],
+    ),
+    (
+        "Postage for utility bills, paid by the General Fund",
+        [("501-4100-5210", "4312.60"), ("101-0000-1010", "-4312.60")],
+    ),
+    ("Parking fines collected", [("101-0000-1010", "18640.00"), ("101-2100-4610", "-18640.00")]),
+    ("Facility rentals", [("101-0000-1010", "6275.00"), ("101-6100-4710", "-6275.00")]),
+    ("Merchant card fees", [("101-1100-5710", "1895.42"), ("101-0000-1010", "-1895.42")]),
+]
+
+
+def seed_ledger(log: Callable[[str], None]) -> None:
+    with transaction.atomic():
+        funds = {
+            c: Fund.objects.get_or_create(code=c, defaults={"name": n, "fund_type": t})[0]
+            for c, n, t in FUNDS
+        }
+        departments = {
+            c: Department.objects.get_or_create(code=c, defaults={"name": n})[0]
+            for c, n in DEPARTMENTS
+        }
+        objects = {
+            c: ObjectCode.objects.get_or_create(code=c, defaults={"name": n, "account_type": t})[0]
+            for c, n, t in OBJECTS
+        }
+        existing = set(Account.objects.values_list("number", flat=True))
+        wanted = [(fund, "0000", obj) for fund in funds for obj in EVERY_FUND]
+        wanted += [
+            (fund, dept, obj)
+            for fund, depts in ACCOUNTS.items()
+            for dept, objs in depts.items()
+            for obj in objs
+        ]
+        for fund, dept, obj in wanted:
+            number = f"{fund}-{dept}-{obj}"
+            if number not in existing:
+                create_account(
+                    fund=funds[fund],
+                    department=departments[dept],
+                    object_code=objects[obj],
+                    control_subledger=CONTROL.get(number, ""),
+                )
+                existing.add(number)
+        for year in (2026, 2027):
+            create_fiscal_year(year)
+    _post_activity(log)
+
+
+def _post_activity(log: Callable[[str], None]) -> None:
+    preparer = User.objects.get(username="tech")
+    approver = User.objects.get(username="senior")
+    month = dt.date(2025, 7, 1)
+    last = dt.date(2026, 10, 1)
+    posted = 0
+    while month <= last:
+        with transaction.atomic():
+            for index, (memo, lines) in enumerate(MONTHLY):
+                day = month.replace(day=min(28, 5 + 2 * index))
+                post_entry(
+                    entry_date=day,
+                    lines=[LineSpec(account, Decimal(amount)) for account, amount in lines],
+                    memo=f"{memo}, {month:%B %Y}",
+                    source_module="ledger",
+                    source_document=f"DEMO-{month:%Y%m}-{index + 1:02d}",
+                    idempotency_key=f"demo-ledger-{month:%Y%m}-{index}",
+                    prepared_by=preparer,
+                    approved_by=approver,
+                )
+                posted += 1
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    log(f"ledger: {posted} monthly entries in place")

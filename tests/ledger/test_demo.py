@@ -1,0 +1,21 @@
+from django.core.management import call_command
+from django.db.models import Sum
+
+from ledger.models import Account, AccountBalance, JournalEntry, JournalLine, Subledger
+
+
+def test_demo_ledger_posts_a_balanced_year_once(db):
+    call_command("seed_demo", verbosity=0)
+    entries = JournalEntry.objects.count()
+    assert entries >= 12 * 12
+    call_command("seed_demo", verbosity=0)
+    assert JournalEntry.objects.count() == entries
+    assert JournalLine.objects.aggregate(total=Sum("amount"))["total"] == 0
+    for fund_total in JournalLine.objects.values("fund").annotate(total=Sum("amount")):
+        assert fund_total["total"] == 0
+    kept = AccountBalance.objects.aggregate(d=Sum("debits"), c=Sum("credits"))
+    assert kept["d"] == kept["c"] > 0
+    assert Account.objects.get(number="501-4100-4411").account_type == "revenue"
+    assert Account.objects.get(number="501-0000-1110").control_subledger == Subledger.UTILITY_AR
+    # The postage the General Fund pays for the Water Fund crosses funds.
+    assert JournalLine.objects.filter(account__number="101-0000-1310").exists()

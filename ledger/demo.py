@@ -184,9 +184,37 @@ def seed_ledger(log: Callable[[str], None]) -> None:
     _post_activity(log)
 
 
+# Fund balances brought forward on July 1, 2025, when the City started on this system.
+OPENING = [
+    ("101", "8450000.00"),
+    ("201", "612000.00"),
+    ("202", "188500.00"),
+    ("301", "2375000.00"),
+    ("501", "4120000.00"),
+    ("502", "2960000.00"),
+]
+
+
 def _post_activity(log: Callable[[str], None]) -> None:
     preparer = User.objects.get(username="tech")
     approver = User.objects.get(username="senior")
+    post_entry(
+        entry_date=dt.date(2025, 7, 1),
+        lines=[
+            line
+            for fund, amount in OPENING
+            for line in (
+                LineSpec(f"{fund}-0000-1010", Decimal(amount)),
+                LineSpec(f"{fund}-0000-3100", -Decimal(amount)),
+            )
+        ],
+        memo="Fund balances brought forward",
+        source_module="ledger",
+        source_document="DEMO-OPENING",
+        idempotency_key="demo-ledger-opening",
+        prepared_by=preparer,
+        approved_by=approver,
+    )
     month = dt.date(2025, 7, 1)
     last = dt.date(2026, 10, 1)
     posted = 0

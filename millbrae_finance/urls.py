@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 
 from millbrae_finance import views
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/password/done/", views.password_change_done, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
+    path("ledger/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]

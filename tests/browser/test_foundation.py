@@ -11,6 +11,8 @@ def log_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/")
     page.wait_for_url("**/accounts/login/**")
     # Keyboard only: the username field has focus, Tab to the password, Enter submits.
+    # Autofocus lands after the load event; typing before it would go nowhere.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)

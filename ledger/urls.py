@@ -1,9 +1,10 @@
 from django.urls import path
 
-from ledger import views
+from ledger.views import reports
 
 app_name = "ledger"
 
 urlpatterns = [
-    path("trial-balance/", views.trial_balance_report, name="trial_balance"),
+    # Reports and inquiries
+    path("trial-balance/", reports.trial_balance_report, name="trial_balance"),
 ]

@@ -1,19 +1,8 @@
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 
 from millbrae_finance.models import CityClosure
-from millbrae_finance.roles import Role, has_role
-
-
-class MillbraeAdminSite(admin.AdminSite):
-    """Django's admin, for the Administrator role only: users, roles, reference data."""
-
-    site_header = "Millbrae Finance administration"
-    site_title = "Millbrae Finance"
-    index_title = "Users, roles and reference data"
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and has_role(request.user, Role.ADMINISTRATOR)
 
 
 @admin.register(CityClosure)
@@ -21,3 +10,22 @@ class CityClosureAdmin(admin.ModelAdmin):
     list_display = ["date", "name"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class MillbraeUserAdmin(UserAdmin):
+    # Shown, not edited: the admin's split date/time widget would drop the microseconds on
+    # every save, and the audit trail would record a change nobody made.
+    readonly_fields = ["last_login", "date_joined"]
+    list_display = ["username", "first_name", "last_name", "is_active", "role_names"]
+    list_filter = ["is_active", "groups"]
+
+    @admin.display(description="Roles")
+    def role_names(self, user: User) -> str:
+        return ", ".join(group.name for group in user.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")

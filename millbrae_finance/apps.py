@@ -4,7 +4,7 @@ from django.contrib.admin import apps as admin_apps
 
 class MillbraeAdminConfig(admin_apps.AdminConfig):
     default = False
-    default_site = "millbrae_finance.admin.MillbraeAdminSite"
+    default_site = "millbrae_finance.admin_site.MillbraeAdminSite"
 
 
 class MillbraeFinanceConfig(AppConfig):

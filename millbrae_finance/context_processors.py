@@ -12,7 +12,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_role_names": []}
     roles = user_roles(user)
+    # A section is current on its own page and on the pages under it (a record's history
+    # under the audit trail); the longest matching link wins.
+    items = nav_items_for(roles)
+    matches = [url for _, url in items if request.path.startswith(url)]
+    current = max(matches, key=len, default=None)
     return {
-        "nav_items": nav_items_for(roles),
+        "nav_items": [(label, url, url == current) for label, url in items],
         "user_role_names": sorted(role.label for role in roles),
     }

@@ -25,6 +25,10 @@ class AuditFilterForm(forms.Form):
         self.fields["model"].choices = [("", "All records")] + [
             (item.label, item.name) for item in tracked_models()
         ]
+        # The error slots stay on the page while HTMX refreshes them, so each input points
+        # at its slot all the time, not only when the page was rendered with errors.
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-describedby"] = f"id_{name}_error"
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -3,8 +3,24 @@ from django.contrib.auth.models import Group, User
 from django.db import models
 
 # Users and roles are the first thing an auditor asks about: who could do what, and when
-# that changed. The password hash is left out of the history on purpose.
-pghistory.track(app_label="millbrae_finance", model_name="UserEvent", exclude=["password"])(User)
+# that changed. The password hash is never copied into the history: a password change is
+# its own event carrying only the username, and so is a login, which would otherwise bury
+# the real changes among last_login updates.
+pghistory.track(
+    app_label="millbrae_finance", model_name="UserEvent", exclude=["password", "last_login"]
+)(User)
+pghistory.track(
+    pghistory.UpdateEvent("password_change", condition=pghistory.AnyChange("password")),
+    fields=["username"],
+    app_label="millbrae_finance",
+    model_name="UserPasswordEvent",
+)(User)
+pghistory.track(
+    pghistory.UpdateEvent("login", condition=pghistory.AnyChange("last_login")),
+    fields=["username", "last_login"],
+    app_label="millbrae_finance",
+    model_name="UserLoginEvent",
+)(User)
 pghistory.track(app_label="millbrae_finance", model_name="GroupEvent")(Group)
 pghistory.track(app_label="millbrae_finance", model_name="UserGroupEvent")(User.groups.through)
 

@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from millbrae_finance import views
@@ -13,7 +12,7 @@ urlpatterns = [
         name="login",
     ),
     # Logging out is open to anyone signed in, with or without a role.
-    path("accounts/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/logout/", views.logout, name="logout"),
     path("accounts/password/", views.password_change, name="password_change"),
     path("accounts/password/done/", views.password_change_done, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),

@@ -1,7 +1,11 @@
+import json
+
+from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -53,9 +57,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "usernames": usernames_by_id(page.object_list),
         "record_names": {item.label: item.name for item in tracked_models()},
     }
-    template = "millbrae_finance/audit_log.html"
-    if request.htmx:
-        template += "#results"
+    # HTMX swaps the results, and fills or clears each field's error slot out of band, so
+    # the inputs a user is typing in are never replaced.
+    template = "millbrae_finance/audit_log.html" + ("#results" if request.htmx else "")
     return render(request, template, context)
 
 
@@ -90,17 +94,28 @@ def _audit_csv(events) -> HttpResponse:
         ["when", "event", "record type", "record id", "user", "url", "changes"],
         (
             [
-                event.pgh_created_at.isoformat(),
+                timezone.localtime(event.pgh_created_at).isoformat(),
                 event.pgh_label,
                 event.pgh_obj_model,
                 event.pgh_obj_id,
                 usernames.get(event.user_id, ""),
                 event.url or "",
-                event.pgh_diff or event.pgh_data,
+                json.dumps(event.pgh_diff or event.pgh_data, sort_keys=True, default=str),
             ]
             for event in rows
         ),
     )
+
+
+@login_not_required
+def logout(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm (a bookmark or a stale link must not sign anyone out); POST
+    signs out and says so on the login page."""
+    if request.method == "POST":
+        auth.logout(request)
+        messages.info(request, "You are logged out.")
+        return redirect("login")
+    return render(request, "registration/logout_confirm.html")
 
 
 password_change = role_required(ALL_ROLES)(

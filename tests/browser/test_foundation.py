@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from millbrae_finance.models import CityClosure
 from millbrae_finance.roles import Role
@@ -12,7 +13,7 @@ def log_in(page, live_server, username: str) -> None:
     page.wait_for_url("**/accounts/login/**")
     # Keyboard only: the username field has focus, Tab to the password, Enter submits.
     # Autofocus lands after the load event; typing before it would go nowhere.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_username'")
+    expect(page.locator("#id_username")).to_be_focused()
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)
@@ -71,3 +72,35 @@ def test_focus_is_visible_on_keyboard_navigation(page, live_server):
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def test_auditor_sees_filter_errors_next_to_the_field(page, live_server, screenshot):
+    make_user(Role.AUDITOR)
+    log_in(page, live_server, "t_auditor")
+    page.goto(f"{live_server.url}/audit/")
+    page.fill("#id_date_from", "2026-11-27")
+    page.fill("#id_date_to", "2026-11-01")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("#id_date_to_error")).to_have_text("The end date is before the start date.")
+    assert page.locator("#id_date_to").get_attribute("aria-describedby") == "id_date_to_error"
+    assert page.locator("nav.mainnav a[aria-current=page]").inner_text() == "Audit trail"
+    screenshot(page, "audit-log-error")
+    # Correcting the range clears the error.
+    page.fill("#id_date_to", "2026-12-31")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("#id_date_to_error")).to_be_empty()
+    assert page.problems == []
+
+
+def test_forbidden_page_is_styled_and_logout_confirms(page, live_server, screenshot):
+    make_user(Role.COUNTER_CLERK)
+    log_in(page, live_server, "t_clerk")
+    response = page.goto(f"{live_server.url}/admin/")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "Not allowed"
+    screenshot(page, "forbidden")
+    page.goto(f"{live_server.url}/accounts/logout/")
+    assert page.locator("h1").inner_text() == "Log out?"
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/accounts/login/")
+    assert "You are logged out." in page.locator(".messages").inner_text()

@@ -17,7 +17,7 @@ PUBLIC = {"login", "logout"}
 # Django's admin guards itself (MillbraeAdminSite.has_permission): checked separately.
 SEPARATELY_CHECKED_NAMESPACES = {"admin"}
 # Views answering POST only: a GET from an allowed role gets 405.
-POST_ONLY = {"logout"}
+POST_ONLY: set[str] = set()
 
 
 def sample_kwargs(name: str, users: dict) -> dict:
@@ -26,10 +26,35 @@ def sample_kwargs(name: str, users: dict) -> dict:
     admin_user = users[Role.ADMINISTRATOR]
     samples = {
         "audit_history": {"label": "auth.User", "object_id": str(admin_user.pk)},
+        **chart_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
     return samples[name]
+
+
+def chart_samples() -> dict:
+    """The chart of accounts URLs: a fund, a department, an object code and an account."""
+    from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode
+    from ledger.services import create_account
+
+    fund, _ = Fund.objects.get_or_create(
+        code="101", defaults={"name": "General Fund", "fund_type": FundType.GENERAL}
+    )
+    department, _ = Department.objects.get_or_create(code="1100", defaults={"name": "Finance"})
+    object_code, _ = ObjectCode.objects.get_or_create(
+        code="5210", defaults={"name": "Postage", "account_type": AccountType.EXPENDITURE}
+    )
+    account = Account.objects.filter(number="101-1100-5210").first() or create_account(
+        fund=fund, department=department, object_code=object_code
+    )
+    return {
+        "ledger:account_edit": {"pk": account.pk},
+        "ledger:account_set_active": {"pk": account.pk},
+        "ledger:fund_edit": {"pk": fund.pk},
+        "ledger:department_edit": {"pk": department.pk},
+        "ledger:object_code_edit": {"pk": object_code.pk},
+    }
 
 
 def walk(resolver: URLResolver, namespace: str | None = None):
@@ -98,11 +123,12 @@ def test_role_matrix_admin_site_is_for_administrators_only(client, users):
     for role, user in users.items():
         client.force_login(user)
         response = client.get(url)
-        if role == Role.ADMINISTRATOR:
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 302
-            assert "/admin/login/" in response["Location"]
+        expected = 200 if role == Role.ADMINISTRATOR else 403
+        assert response.status_code == expected, role
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_role_matrix_fails_for_a_view_without_a_role_check():

@@ -138,3 +138,34 @@ def test_seed_demo_is_idempotent():
     assert clerk.check_password("demo-clerk")
     assert list(clerk.groups.values_list("name", flat=True)) == ["Counter Clerk"]
     assert len(first) == 8
+
+
+def test_logout_by_get_asks_to_confirm(client, clerk):
+    client.force_login(clerk)
+    response = client.get(reverse("logout"))
+    assert response.status_code == 200
+    assert "Log out?" in response.content.decode()
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_admin_site_answers_403_to_other_roles_and_lists_reference_data(client, role_users):
+    client.force_login(role_users[Role.COUNTER_CLERK])
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/admin/login/").status_code == 403
+    client.force_login(role_users[Role.ADMINISTRATOR])
+    assert client.get("/admin/millbrae_finance/cityclosure/").status_code == 200
+
+
+def test_user_changes_logins_and_password_changes_are_separate_audit_events(client, clerk):
+    from millbrae_finance.audit import audit_events
+
+    client.post(reverse("login"), {"username": clerk.username, "password": TEST_PASSWORD})
+    clerk.refresh_from_db()
+    clerk.set_password("another-long-passphrase-3")
+    clerk.save()
+    labels = [e.pgh_label for e in audit_events(model=User, object_id=str(clerk.pk))]
+    assert labels.count("login") == 1
+    assert labels.count("password_change") == 1
+    assert "update" not in labels
+    for event in audit_events(model=User, object_id=str(clerk.pk)):
+        assert "password" not in event.pgh_data

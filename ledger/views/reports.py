@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ledger.forms import TrialBalanceForm
+from ledger.forms.reports import TrialBalanceForm
 from ledger.queries import trial_balance
 from ledger.services import period_for_date
 from millbrae_finance.csv_export import csv_response

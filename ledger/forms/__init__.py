@@ -1,0 +1,1 @@
+"""Forms of the ledger screens, one module per area."""

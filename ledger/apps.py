@@ -6,9 +6,59 @@ class LedgerConfig(AppConfig):
     verbose_name = "Ledger"
 
     def ready(self) -> None:
+        from django.urls import reverse
+
+        from ledger.benchmarks import posting_workload, trial_balance_workload
         from ledger.demo import seed_ledger
+        from ledger.journal_queries import journal_approval_work, open_draft_work
+        from ledger.sources import register_source_documents
+        from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
+        from millbrae_finance.roles import FINANCE_STAFF, Role
+        from millbrae_finance.work_queues import WorkQueue, register_work_queue
 
         register_demo_seeder("ledger", seed_ledger, order=10)
-        register_nav_item(label="Trial balance", url_name="ledger:trial_balance", section="Books")
+        register_workload("ledger_posting", posting_workload)
+        register_workload("ledger_trial_balance", trial_balance_workload)
+
+        for label, url_name in [
+            ("Journal entries", "ledger:entry_list"),
+            ("Manual journals", "ledger:journal_list"),
+            ("Trial balance", "ledger:trial_balance"),
+            ("Balance sheet", "ledger:balance_sheet"),
+            ("Revenue & expenditure", "ledger:revenue_expenditure"),
+            ("Reconciliation", "ledger:reconciliation"),
+            ("Periods", "ledger:period_list"),
+            ("Chart of accounts", "ledger:account_list"),
+        ]:
+            register_nav_item(label=label, url_name=url_name, section="Books")
+
+        # A manual journal's entry names its draft as "JD-<id>".
+        def journal_draft_url(reference: str) -> str | None:
+            number = reference.removeprefix("JD-")
+            if not reference.startswith("JD-") or not number.isdigit():
+                return None
+            return reverse("ledger:journal_detail", args=[int(number)])
+
+        register_source_documents("ledger", journal_draft_url)
+
+        # Manual journal entries: the technician prepares, a lead who did not approves.
+        register_work_queue(
+            WorkQueue(
+                key="ledger-journal-approvals",
+                title="Journal entries to approve",
+                roles=frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR}),
+                items=journal_approval_work,
+                list_url_name="ledger:journal_list",
+            )
+        )
+        register_work_queue(
+            WorkQueue(
+                key="ledger-journal-drafts",
+                title="Your draft journal entries",
+                roles=FINANCE_STAFF,
+                items=open_draft_work,
+                list_url_name="ledger:journal_list",
+            )
+        )

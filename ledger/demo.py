@@ -9,8 +9,24 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode, Subledger
-from ledger.services import LineSpec, create_account, create_fiscal_year, post_entry
+from ledger.models import (
+    Account,
+    AccountType,
+    Department,
+    FiscalPeriod,
+    Fund,
+    FundType,
+    ObjectCode,
+    PeriodStatus,
+    Subledger,
+)
+from ledger.services import (
+    LineSpec,
+    close_period,
+    create_account,
+    create_fiscal_year,
+    post_entry,
+)
 
 FUNDS = [
     ("101", "General Fund", FundType.GENERAL),
@@ -235,3 +251,14 @@ def _post_activity(log: Callable[[str], None]) -> None:
                 posted += 1
         month = (month + dt.timedelta(days=32)).replace(day=1)
     log(f"ledger: {posted} monthly entries in place")
+    _close_past_periods()
+
+
+def _close_past_periods() -> None:
+    """The books of FY 2026 and of July to September 2026 are closed, as a finance office
+    would have them by late November; October and later stay open."""
+    supervisor = User.objects.get(username="supervisor")
+    for period in FiscalPeriod.objects.filter(
+        end_date__lt=dt.date(2026, 10, 1), status=PeriodStatus.OPEN
+    ).order_by("fiscal_year__year", "number"):
+        close_period(period, actor=supervisor, reason="Month-end close")

@@ -225,7 +225,10 @@ class JournalEntry(models.Model):
     """
 
     entry_date = models.DateField()
-    period = models.ForeignKey(FiscalPeriod, on_delete=models.PROTECT, related_name="entries")
+    # Indexed with the entry date below (ledger_entry_period_date), not on its own.
+    period = models.ForeignKey(
+        FiscalPeriod, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     source_module = models.CharField(max_length=30)
     source_document = models.CharField(max_length=100, blank=True)
     memo = models.CharField(max_length=250)
@@ -236,7 +239,7 @@ class JournalEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     posted_at = models.DateTimeField()
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    idempotency_key = models.CharField(max_length=100)
     # A digest of what was asked for, so a retry with the same key but other lines is refused.
     fingerprint = models.CharField(max_length=64)
     reverses = models.OneToOneField(
@@ -249,6 +252,13 @@ class JournalEntry(models.Model):
         indexes = [
             models.Index(fields=["period", "entry_date"], name="ledger_entry_period_date"),
             models.Index(fields=["source_module", "source_document"], name="ledger_entry_source"),
+        ]
+        constraints = [
+            # A constraint rather than unique=True: Django would add a second, pattern-ops
+            # index for LIKE searches that no one makes, and every posting would pay for it.
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="ledger_journalentry_idempotency_key_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -263,10 +273,13 @@ class JournalLine(models.Model):
     """One leg of an entry: a signed amount, debit positive, credit negative."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # Indexed with the entry below (ledger_line_account_entry), not on its own.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     # Copied from the account by a trigger, never trusted from the caller: the per-fund
-    # balance check reads it.
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    # balance check reads it, through the entry's lines. No query looks lines up by fund.
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+", db_index=False)
     amount = MoneyField()
     memo = models.CharField(max_length=250, blank=True)
 
@@ -312,3 +325,123 @@ class AccountBalance(models.Model):
     @property
     def net(self):
         return self.debits - self.credits
+
+
+# ---------------------------------------------------------------- manual journal entries
+
+
+class JournalDraftStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for approval"
+    POSTED = "posted", "Posted"
+    REJECTED = "rejected", "Rejected"
+
+
+class JournalDraftQuerySet(models.QuerySet):
+    def awaiting_approval(self) -> "JournalDraftQuerySet":
+        return self.filter(status=JournalDraftStatus.SUBMITTED)
+
+    def editable(self) -> "JournalDraftQuerySet":
+        return self.filter(status__in=JournalDraft.EDITABLE)
+
+
+@pghistory.track()
+class JournalDraft(models.Model):
+    """A manual journal entry on its way to the ledger: a technician prepares it, a senior
+    or supervisor who did not prepare it approves it, and only then is it posted."""
+
+    # A rejected draft goes back to its preparer, who may correct and resubmit it.
+    EDITABLE = (JournalDraftStatus.DRAFT, JournalDraftStatus.REJECTED)
+
+    entry_date = models.DateField()
+    memo = models.CharField(max_length=250)
+    status = models.CharField(
+        max_length=10, choices=JournalDraftStatus.choices, default=JournalDraftStatus.DRAFT
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Who approved or rejected it, and when.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_draft",
+    )
+    # Made when the blank form is rendered, so a double-clicked "Save" makes one draft.
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    # Where the lines came from: typed on the screen, or the name of an imported file.
+    source_file = models.CharField(max_length=200, blank=True)
+
+    objects = JournalDraftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "prepared_by"], name="ledger_jdraft_status_preparer")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="posted", entry__isnull=False)
+                | (~Q(status="posted") & Q(entry__isnull=True)),
+                name="ledger_journaldraft_posted_has_entry",
+            ),
+            # Segregation of duties, in the database too: nobody decides their own draft.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("prepared_by")),
+                name="ledger_journaldraft_not_self_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"JD-{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+@pghistory.track()
+class JournalDraftLine(models.Model):
+    """One line of a draft: a signed amount like a posted line, debit positive."""
+
+    draft = models.ForeignKey(JournalDraft, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveSmallIntegerField()
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = MoneyField()
+    memo = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["draft", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft", "line_number"], name="ledger_journaldraftline_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=~Q(amount=0), name="ledger_journaldraftline_amount_nonzero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"JD-{self.draft_id} line {self.line_number}"
+
+    @property
+    def debit(self):
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def credit(self):
+        return -self.amount if self.amount < 0 else None

@@ -4,7 +4,7 @@ at posting time, so no report here scans journal lines."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum, Value
+from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ledger.models import Account, AccountBalance, FiscalPeriod, Fund
@@ -33,6 +33,10 @@ class TrialBalance:
     debits: Decimal
     credits: Decimal
     ending: Decimal
+
+    @property
+    def caption(self) -> str:
+        return f"{self.first} through {self.last} · {self.fund or 'All funds'}"
 
 
 def periods_in_order():
@@ -91,4 +95,207 @@ def kept_balance_totals() -> dict[str, Decimal]:
     """Debits and credits of all kept balances, for a check that they match."""
     return AccountBalance.objects.aggregate(
         debits=Coalesce(Sum("debits"), Value(ZERO)), credits=Coalesce(Sum("credits"), Value(ZERO))
+    )
+
+
+def fiscal_years_with_periods():
+    """Fiscal years, newest first, each with its periods and who last changed them."""
+    from django.db.models import Prefetch
+
+    from ledger.models import FiscalYear
+
+    periods = FiscalPeriod.objects.select_related("status_changed_by").order_by("number")
+    return FiscalYear.objects.order_by("-year").prefetch_related(
+        Prefetch("periods", queryset=periods)
+    )
+
+
+# ---------------------------------------------------------------- account inquiry
+
+
+@dataclass(frozen=True)
+class AccountActivity:
+    account: Account
+    first: FiscalPeriod
+    last: FiscalPeriod
+    beginning: Decimal
+    debits: Decimal
+    credits: Decimal
+    ending: Decimal
+    lines: QuerySet  # JournalLine rows with .running (balance after the line), oldest first
+
+    @property
+    def caption(self) -> str:
+        return f"{self.first} through {self.last}"
+
+
+def _period_key(period: FiscalPeriod) -> tuple[int, int]:
+    return (period.fiscal_year.year, period.number)
+
+
+def account_activity(
+    account: Account, *, first: FiscalPeriod, last: FiscalPeriod
+) -> AccountActivity:
+    """An account's lines in a period range with a running balance (debit positive), the
+    beginning balance from the kept balances, and the totals."""
+    from django.db.models import F, Window
+
+    from ledger.models import JournalLine
+
+    kept = AccountBalance.objects.filter(account=account).select_related("period__fiscal_year")
+    beginning = debits = credits = ZERO
+    for balance in kept:
+        key = _period_key(balance.period)
+        if key < _period_key(first):
+            beginning += balance.debits - balance.credits
+        elif key <= _period_key(last):
+            debits += balance.debits
+            credits += balance.credits
+    in_range = Q(entry__period__fiscal_year__year__gt=first.fiscal_year.year) | Q(
+        entry__period__fiscal_year=first.fiscal_year, entry__period__number__gte=first.number
+    )
+    in_range &= Q(entry__period__fiscal_year__year__lt=last.fiscal_year.year) | Q(
+        entry__period__fiscal_year=last.fiscal_year, entry__period__number__lte=last.number
+    )
+    order = [F("entry__entry_date").asc(), F("entry_id").asc(), F("id").asc()]
+    # The running balance is a window over the whole range, computed before any page is
+    # cut from it, so page 3 still carries the balance of pages 1 and 2.
+    lines = (
+        JournalLine.objects.filter(in_range, account=account)
+        .select_related("entry", "entry__period__fiscal_year")
+        .annotate(running=Value(beginning) + Window(Sum("amount"), order_by=order))
+        .order_by(*order)
+    )
+    return AccountActivity(
+        account, first, last, beginning, debits, credits, beginning + debits - credits, lines
+    )
+
+
+# ---------------------------------------------------------------- financial statements
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    account: Account
+    amount: Decimal  # shown with the account's normal sign: revenue and liabilities positive
+
+
+@dataclass(frozen=True)
+class StatementSection:
+    title: str
+    lines: list[StatementLine]
+    total: Decimal
+
+
+def _signed_totals(accounts, condition: Q) -> list[StatementLine]:
+    from ledger.models import NormalBalance
+
+    rows = (
+        accounts.annotate(
+            net=Coalesce(Sum("balances__debits", filter=condition), Value(ZERO))
+            - Coalesce(Sum("balances__credits", filter=condition), Value(ZERO))
+        )
+        .exclude(net=0)
+        .order_by("number")
+    )
+    return [
+        StatementLine(a, a.net if a.normal_balance == NormalBalance.DEBIT else -a.net) for a in rows
+    ]
+
+
+def _section(title: str, lines: list[StatementLine]) -> StatementSection:
+    return StatementSection(title, lines, sum((line.amount for line in lines), ZERO))
+
+
+@dataclass(frozen=True)
+class BalanceSheet:
+    fund: Fund
+    as_of: FiscalPeriod
+    assets: StatementSection
+    liabilities: StatementSection
+    fund_balance: StatementSection
+    net_change: Decimal  # revenues less expenditures to date, not yet closed to fund balance
+    total_liabilities_and_fund_balance: Decimal
+
+    @property
+    def caption(self) -> str:
+        return f"{self.fund} · as of {self.as_of.end_date:%B %-d, %Y} ({self.as_of})"
+
+    @property
+    def total_fund_balance(self) -> Decimal:
+        return self.fund_balance.total + self.net_change
+
+
+def balance_sheet(*, fund: Fund, as_of: FiscalPeriod) -> BalanceSheet:
+    """Assets, liabilities and fund balance of one fund at the end of a period. Revenues
+    less expenditures to date appear as the change in fund balance, so the sheet balances
+    before the year-end closing entries exist."""
+    from ledger.models import AccountType
+
+    through = Q(balances__period__fiscal_year__year__lt=as_of.fiscal_year.year) | Q(
+        balances__period__fiscal_year=as_of.fiscal_year, balances__period__number__lte=as_of.number
+    )
+    accounts = Account.objects.filter(fund=fund)
+    assets = _section(
+        "Assets", _signed_totals(accounts.filter(account_type=AccountType.ASSET), through)
+    )
+    liabilities = _section(
+        "Liabilities", _signed_totals(accounts.filter(account_type=AccountType.LIABILITY), through)
+    )
+    fund_balance = _section(
+        "Fund balance",
+        _signed_totals(accounts.filter(account_type=AccountType.FUND_BALANCE), through),
+    )
+    revenues = _signed_totals(accounts.filter(account_type=AccountType.REVENUE), through)
+    expenditures = _signed_totals(accounts.filter(account_type=AccountType.EXPENDITURE), through)
+    net_change = sum((r.amount for r in revenues), ZERO) - sum(
+        (e.amount for e in expenditures), ZERO
+    )
+    return BalanceSheet(
+        fund,
+        as_of,
+        assets,
+        liabilities,
+        fund_balance,
+        net_change,
+        liabilities.total + fund_balance.total + net_change,
+    )
+
+
+@dataclass(frozen=True)
+class RevenueExpenditureStatement:
+    fund: Fund
+    first: FiscalPeriod
+    last: FiscalPeriod
+    revenues: StatementSection
+    expenditures: StatementSection
+    net_change: Decimal
+
+    @property
+    def caption(self) -> str:
+        return f"{self.fund} · {self.first} through {self.last}"
+
+
+def revenue_expenditure_statement(
+    *, fund: Fund, first: FiscalPeriod, last: FiscalPeriod
+) -> RevenueExpenditureStatement:
+    """Revenues and expenditures of one fund over a period range, and the difference."""
+    from ledger.models import AccountType
+
+    in_range = Q(balances__period__fiscal_year__year__gt=first.fiscal_year.year) | Q(
+        balances__period__fiscal_year=first.fiscal_year, balances__period__number__gte=first.number
+    )
+    in_range &= Q(balances__period__fiscal_year__year__lt=last.fiscal_year.year) | Q(
+        balances__period__fiscal_year=last.fiscal_year, balances__period__number__lte=last.number
+    )
+    accounts = Account.objects.filter(fund=fund)
+    revenues = _section(
+        "Revenues", _signed_totals(accounts.filter(account_type=AccountType.REVENUE), in_range)
+    )
+    expenditures = _section(
+        "Expenditures",
+        _signed_totals(accounts.filter(account_type=AccountType.EXPENDITURE), in_range),
+    )
+    return RevenueExpenditureStatement(
+        fund, first, last, revenues, expenditures, revenues.total - expenditures.total
     )

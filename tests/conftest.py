@@ -14,6 +14,13 @@ ROLE_USERNAMES = {
 TEST_PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 at Django's work factor takes about a third of a second a user; tests make
+    # hundreds of users and prove nothing about hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(role: Role | None, username: str | None = None) -> User:
     user = User.objects.create_user(
         username=username or ROLE_USERNAMES[role], password=TEST_PASSWORD, first_name="Test"

@@ -4,9 +4,33 @@ from ledger.models import FiscalPeriod, Fund
 from ledger.queries import periods_in_order
 
 
-class TrialBalanceForm(forms.Form):
-    first = forms.ModelChoiceField(label="From period", queryset=FiscalPeriod.objects.none())
-    last = forms.ModelChoiceField(label="Through period", queryset=FiscalPeriod.objects.none())
+def _period_field(label: str) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=label, queryset=FiscalPeriod.objects.none())
+
+
+class PeriodRangeForm(forms.Form):
+    first = _period_field("From period")
+    last = _period_field("Through period")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is FiscalPeriod:
+                field.queryset = periods_in_order()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, last = cleaned.get("first"), cleaned.get("last")
+        if first and last and _key(first) > _key(last):
+            self.add_error("last", "The last period is before the first.")
+        return cleaned
+
+
+def _key(period: FiscalPeriod) -> tuple[int, int]:
+    return (period.fiscal_year.year, period.number)
+
+
+class TrialBalanceForm(PeriodRangeForm):
     fund = forms.ModelChoiceField(
         label="Fund",
         queryset=Fund.objects.order_by("code"),
@@ -14,18 +38,18 @@ class TrialBalanceForm(forms.Form):
         empty_label="All funds",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["first"].queryset = periods_in_order()
-        self.fields["last"].queryset = periods_in_order()
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        first, last = cleaned.get("first"), cleaned.get("last")
-        if (
-            first
-            and last
-            and (first.fiscal_year.year, first.number) > (last.fiscal_year.year, last.number)
-        ):
-            self.add_error("last", "The last period is before the first.")
-        return cleaned
+class RevenueExpenditureForm(PeriodRangeForm):
+    fund = forms.ModelChoiceField(label="Fund", queryset=Fund.objects.order_by("code"))
+
+
+class BalanceSheetForm(PeriodRangeForm):
+    """A balance sheet is as of the end of one period: `first` is not asked for."""
+
+    first = None
+    last = _period_field("As of the end of")
+    fund = forms.ModelChoiceField(label="Fund", queryset=Fund.objects.order_by("code"))
+
+
+class AsOfDateForm(forms.Form):
+    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))

@@ -263,7 +263,8 @@ def reverse_entry(
 def _resolve_lines(lines: Sequence[LineSpec]) -> list[tuple[Account, Decimal, str]]:
     errors = []
     numbers = {line.account for line in lines if isinstance(line.account, str)}
-    by_number = {a.number: a for a in Account.objects.filter(number__in=numbers)}
+    # Callers that pass Account objects (most modules) skip the lookup altogether.
+    by_number = {a.number: a for a in Account.objects.filter(number__in=numbers)} if numbers else {}
     resolved = []
     for index, line in enumerate(lines, start=1):
         account = by_number.get(line.account) if isinstance(line.account, str) else line.account

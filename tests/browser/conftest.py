@@ -69,7 +69,9 @@ def screenshot():
     def take(page, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": Playwright would otherwise inject a style to hide the caret,
+        # which the strict CSP reports as a console error.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return take

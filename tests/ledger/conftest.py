@@ -1,9 +1,16 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from ledger.models import AccountType, Department, Fund, FundType, ObjectCode
-from ledger.services import create_account, create_fiscal_year, period_for_date
+from ledger.services import (
+    LineSpec,
+    create_account,
+    create_fiscal_year,
+    period_for_date,
+    post_entry,
+)
 from millbrae_finance.roles import Role
 from tests.conftest import make_user
 
@@ -54,3 +61,44 @@ def technician(db):
 @pytest.fixture
 def supervisor(db):
     return make_user(Role.FINANCE_SUPERVISOR)
+
+
+def post(user, lines, key, day):
+    return post_entry(
+        entry_date=day,
+        lines=[LineSpec(a, Decimal(x)) for a, x in lines],
+        memo=f"entry {key}",
+        source_module="test",
+        source_document=f"DOC-{key}",
+        idempotency_key=key,
+        prepared_by=user,
+    )
+
+
+@pytest.fixture
+def activity(chart, fiscal_year, technician):
+    post(
+        technician,
+        [("501-0000-1010", "100.00"), ("501-1100-4411", "-100.00")],
+        "a",
+        dt.date(2026, 7, 10),
+    )
+    post(
+        technician,
+        [("501-0000-1010", "250.00"), ("501-1100-4411", "-250.00")],
+        "b",
+        dt.date(2026, 8, 3),
+    )
+    post(
+        technician,
+        [("501-1100-5210", "40.00"), ("501-0000-1010", "-40.00")],
+        "c",
+        dt.date(2026, 8, 20),
+    )
+    post(
+        technician,
+        [("501-0000-1010", "5.25"), ("501-1100-4411", "-5.25")],
+        "d",
+        dt.date(2026, 9, 1),
+    )
+    return fiscal_year

@@ -176,3 +176,19 @@ def test_audit_history_404_for_unknown_type_or_record(client, auditor):
     assert client.get(reverse("audit_history", args=["nope.Nope", 1])).status_code == 404
     url = reverse("audit_history", args=["millbrae_finance.CityClosure", 999999])
     assert client.get(url).status_code == 404
+
+
+def test_audit_log_pages_link_to_the_next_page(client, auditor):
+    import datetime as dt
+
+    CityClosure.objects.bulk_create(
+        CityClosure(date=dt.date(2030, 1, 1) + dt.timedelta(days=i), name=f"Closed {i}")
+        for i in range(55)
+    )
+    client.force_login(auditor)
+    page = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure"})
+    html = page.content.decode()
+    assert 'href="?model=millbrae_finance.CityClosure&amp;page=2"' in html
+    second = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure", "page": 2})
+    assert second.context["page"].number == 2
+    assert len(second.context["page"].object_list) == 5

@@ -17,7 +17,11 @@ PUBLIC = {"login", "logout"}
 # Django's admin guards itself (MillbraeAdminSite.has_permission): checked separately.
 SEPARATELY_CHECKED_NAMESPACES = {"admin"}
 # Views answering POST only: a GET from an allowed role gets 405.
-POST_ONLY: set[str] = set()
+POST_ONLY: set[str] = {
+    "ledger:period_close",
+    "ledger:period_reopen",
+    "ledger:fiscal_year_create",
+}
 
 
 def sample_kwargs(name: str, users: dict) -> dict:
@@ -27,10 +31,30 @@ def sample_kwargs(name: str, users: dict) -> dict:
     samples = {
         "audit_history": {"label": "auth.User", "object_id": str(admin_user.pk)},
         **chart_samples(),
+        **period_samples(),
+        **journal_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
     return samples[name]
+
+
+def journal_samples(users: dict) -> dict:
+    """Journal entries and manual journals: a posted entry and a submitted draft."""
+    from tests.ledger.test_journals import role_matrix_samples
+
+    return role_matrix_samples(users)
+
+
+def period_samples() -> dict:
+    from ledger.services import create_fiscal_year
+
+    period = create_fiscal_year(2027).periods.get(number=5)
+    return {
+        "ledger:account_inquiry": {"pk": chart_samples()["ledger:account_edit"]["pk"]},
+        "ledger:period_close": {"pk": period.pk},
+        "ledger:period_reopen": {"pk": period.pk},
+    }
 
 
 def chart_samples() -> dict:

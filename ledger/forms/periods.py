@@ -1,0 +1,20 @@
+from django import forms
+
+
+class PeriodStatusForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+        help_text="Required to reopen a period; kept in the audit trail.",
+    )
+
+
+class FiscalYearForm(forms.Form):
+    year = forms.IntegerField(
+        label="Fiscal year",
+        min_value=2000,
+        max_value=2100,
+        help_text="Named for the year it ends in: FY 2028 runs July 1, 2027 to June 30, 2028.",
+    )

@@ -1,0 +1,296 @@
+"""The chart of accounts screens: finance staff and the Auditor read them, the
+Administrator keeps the chart (accounts, funds, departments, object codes, CSV import)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ledger.forms.chart import (
+    AccountActiveForm,
+    AccountFilterForm,
+    AccountForm,
+    ChartImportForm,
+    DepartmentForm,
+    FundForm,
+    ObjectCodeForm,
+)
+from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode, Subledger
+from ledger.queries_chart import (
+    CHART_EXPORT_FIELDS,
+    account_has_lines,
+    account_identity,
+    chart_accounts,
+    segment_rows,
+)
+from ledger.services import chart as chart_services
+from ledger.services.chart_import import (
+    DERIVED_COLUMNS,
+    IMPORT_COLUMN_HELP,
+    IMPORT_COLUMNS,
+    MAX_IMPORT_BYTES,
+    ChartImportInvalid,
+    import_chart,
+    plan_chart_import,
+)
+from millbrae_finance.csv_export import csv_response, queryset_csv_response
+from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
+
+CHART_READERS = FINANCE_STAFF | AUDIT_READERS
+ACCOUNTS_PER_PAGE = 50
+
+
+def _fragment_wanted(request: HttpRequest) -> bool:
+    # A history restore (Back after a search) needs the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@role_required(CHART_READERS)
+@require_GET
+def account_list(request: HttpRequest) -> HttpResponse:
+    form = AccountFilterForm(request.GET)
+    accounts = chart_accounts(**form.cleaned_data) if form.is_valid() else Account.objects.none()
+    if request.GET.get("format") == "csv":
+        filename = f"chart-of-accounts-{timezone.localdate():%Y%m%d}.csv"
+        return queryset_csv_response(filename, accounts, CHART_EXPORT_FIELDS)
+    page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "can_change": has_role(request.user, Role.ADMINISTRATOR)}
+    template = "ledger/chart/account_list.html"
+    if _fragment_wanted(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def account_create(request: HttpRequest) -> HttpResponse:
+    # An HTMX GET carries the segments chosen so far, to show the number they make.
+    form = AccountForm(request.POST or (request.GET if request.htmx else None))
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = chart_services.open_account(**form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Account {account} opened.")
+            return redirect("ledger:account_list")
+    return _account_form_page(request, form)
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(Account.objects.select_related("fund", "object_code"), pk=pk)
+    data = request.POST or (request.GET if request.htmx else None)
+    form = AccountForm(data, account=account, locked=account_has_lines(account))
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = chart_services.update_account(
+                account, **form.cleaned_data, actor=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Account {account} saved.")
+            return redirect("ledger:account_list")
+    return _account_form_page(request, form)
+
+
+def _account_form_page(request: HttpRequest, form: AccountForm) -> HttpResponse:
+    context = {
+        "form": form,
+        "account": form.account,
+        "identity": account_identity(*form.chosen_segments(), account=form.account),
+    }
+    template = "ledger/chart/account_form.html"
+    if _fragment_wanted(request) and request.method == "GET":
+        template += "#identity"
+    return render(request, template, context)
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def account_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(Account, pk=pk)
+    form = AccountActiveForm(request.POST or None)
+    if form.is_valid():
+        active = form.cleaned_data["active"]
+        account = chart_services.set_account_active(account, active=active, actor=request.user)
+        state = "reactivated" if active else "deactivated: it takes no postings"
+        messages.success(request, f"Account {account} {state}.")
+        return redirect("ledger:account_edit", pk=account.pk)
+    context = {"account": account, "form": form}
+    return render(request, "ledger/chart/account_set_active.html", context)
+
+
+# ---------------------------------------------------------------- funds, departments, objects
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One of the three segments of an account number, and how its screens handle it."""
+
+    model: type[Model]
+    form: type[forms.Form]
+    create: Callable[..., Model]
+    update: Callable[..., Model]
+    title: str
+    url_prefix: str
+    type_field: str | None = None
+
+    @property
+    def noun(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def list_url_name(self) -> str:
+        return f"ledger:{self.url_prefix}_list"
+
+    @property
+    def create_url_name(self) -> str:
+        return f"ledger:{self.url_prefix}_create"
+
+    @property
+    def edit_url_name(self) -> str:
+        return f"ledger:{self.url_prefix}_edit"
+
+
+SEGMENTS = {
+    "fund": Segment(
+        Fund,
+        FundForm,
+        chart_services.create_fund,
+        chart_services.update_fund,
+        "Funds",
+        "fund",
+        "fund_type",
+    ),
+    "department": Segment(
+        Department,
+        DepartmentForm,
+        chart_services.create_department,
+        chart_services.update_department,
+        "Departments",
+        "department",
+    ),
+    "object_code": Segment(
+        ObjectCode,
+        ObjectCodeForm,
+        chart_services.create_object_code,
+        chart_services.update_object_code,
+        "Object codes",
+        "object_code",
+        "account_type",
+    ),
+}
+
+
+@role_required(CHART_READERS)
+@require_GET
+def segment_list(request: HttpRequest, kind: str) -> HttpResponse:
+    segment = SEGMENTS[kind]
+    context = {
+        "segment": segment,
+        "rows": segment_rows(segment.model, type_field=segment.type_field),
+        "can_change": has_role(request.user, Role.ADMINISTRATOR),
+    }
+    return render(request, "ledger/chart/segment_list.html", context)
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def segment_create(request: HttpRequest, kind: str) -> HttpResponse:
+    segment = SEGMENTS[kind]
+    form = segment.form(request.POST or None)
+    if form.is_valid():
+        try:
+            created = segment.create(**form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{segment.noun.capitalize()} {created} added.")
+            return redirect(segment.list_url_name)
+    return render(request, "ledger/chart/segment_form.html", {"segment": segment, "form": form})
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def segment_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    segment = SEGMENTS[kind]
+    instance = get_object_or_404(segment.model, pk=pk)
+    initial = {name: getattr(instance, name) for name in segment.form.base_fields}
+    form = segment.form(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            saved = segment.update(instance, **form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{segment.noun.capitalize()} {saved} saved.")
+            return redirect(segment.list_url_name)
+    context = {"segment": segment, "form": form, "instance": instance}
+    return render(request, "ledger/chart/segment_form.html", context)
+
+
+# ---------------------------------------------------------------- import
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def chart_import(request: HttpRequest) -> HttpResponse:
+    bound = request.method == "POST"
+    form = ChartImportForm(request.POST if bound else None, request.FILES if bound else None)
+    plan = None
+    if form.is_valid() and not form.cleaned_data["confirm"]:
+        plan = plan_chart_import(form.cleaned_data["content"])  # a preview: nothing changes
+    elif form.is_valid():
+        try:
+            plan = import_chart(form.cleaned_data["content"], actor=request.user)
+        except ChartImportInvalid as invalid:
+            plan = invalid.plan  # the chart changed since the preview: show why
+        else:
+            messages.success(request, f"Chart imported: {plan.summary}.")
+            return redirect("ledger:account_list")
+    context = {"form": form, "plan": plan, **_import_help()}
+    return render(request, "ledger/chart/chart_import.html", context)
+
+
+def _import_help() -> dict:
+    allowed = {
+        "fund_type": FundType.values,
+        "account_type": AccountType.values,
+        "control_subledger": Subledger.values,
+    }
+    columns = [
+        (name, IMPORT_COLUMN_HELP[name], allowed.get(name, []))
+        for name in IMPORT_COLUMNS + DERIVED_COLUMNS
+    ]
+    return {"columns": columns, "max_size": f"{MAX_IMPORT_BYTES / 1_000_000:g} MB"}
+
+
+TEMPLATE_ROWS = [
+    ["501", "Water Enterprise", "enterprise", "4100", "Water Operations", "4411", "Water sales",
+     "revenue", "", "yes", "", "yes"],
+    ["501", "Water Enterprise", "enterprise", "0000", "Non-departmental", "1110",
+     "Utility accounts receivable", "asset", "Water: utility billing receivable", "yes",
+     "utility_ar", "yes"],
+    ["101", "General Fund", "general", "1100", "Finance", "5210", "Postage", "expenditure", "",
+     "yes", "", "yes"],
+]  # fmt: skip
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_GET
+def chart_import_template(request: HttpRequest) -> HttpResponse:
+    return csv_response("chart-of-accounts-template.csv", IMPORT_COLUMNS, TEMPLATE_ROWS)

@@ -1,0 +1,128 @@
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from ledger.models import Account, FiscalPeriod, Fund
+from millbrae_finance.roles import Role
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def period(number: int) -> FiscalPeriod:
+    return FiscalPeriod.objects.get(fiscal_year__year=2027, number=number)
+
+
+def test_account_inquiry_shows_running_balance_and_drills_to_the_entry(client, activity, auditor):
+    cash = Account.objects.get(number="501-0000-1010")
+    client.force_login(auditor)
+    response = client.get(
+        reverse("ledger:account_inquiry", args=[cash.pk]),
+        {"first": period(2).pk, "last": period(3).pk},
+    )
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.beginning == D("100.00")  # July, before the range
+    assert (report.debits, report.credits, report.ending) == (D("255.25"), D("40.00"), D("315.25"))
+    running = [line.running for line in response.context["page"]]
+    assert running == [D("350.00"), D("310.00"), D("315.25")]
+    page = response.content.decode()
+    entry = report.lines[0].entry
+    assert reverse("ledger:entry_detail", args=[entry.pk]) in page
+    assert "DOC-b" in page
+    # A module that registered its documents gets a link to them.
+    from ledger.sources import register_source_documents
+
+    register_source_documents("test", lambda ref: f"/documents/{ref}/")
+    page = client.get(
+        reverse("ledger:account_inquiry", args=[cash.pk]),
+        {"first": period(2).pk, "last": period(3).pk},
+    ).content.decode()
+    assert '<a href="/documents/DOC-b/">DOC-b</a>' in page
+
+
+def test_account_inquiry_running_balance_carries_across_pages(
+    client, activity, auditor, monkeypatch
+):
+    from ledger.views import reports
+
+    monkeypatch.setattr(reports, "ACTIVITY_PAGE_SIZE", 2)
+    cash = Account.objects.get(number="501-0000-1010")
+    client.force_login(auditor)
+    params = {"first": period(1).pk, "last": period(3).pk, "page": 2}
+    response = client.get(reverse("ledger:account_inquiry", args=[cash.pk]), params)
+    assert [line.running for line in response.context["page"]] == [D("310.00"), D("315.25")]
+
+
+def test_account_inquiry_csv_and_pdf(client, activity, auditor):
+    cash = Account.objects.get(number="501-0000-1010")
+    client.force_login(auditor)
+    url = reverse("ledger:account_inquiry", args=[cash.pk])
+    params = {"first": period(1).pk, "last": period(3).pk}
+    lines = (
+        b"".join(client.get(url, params | {"format": "csv"}).streaming_content)
+        .decode()
+        .splitlines()
+    )
+    assert lines[0] == "date,entry,source,document,memo,debit,credit,balance"
+    assert lines[-1].endswith(",5.25,,315.25")
+    pdf = client.get(url, params | {"format": "pdf"}).content
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "501-0000-1010" in text
+    assert "$315.25" in text
+
+
+def test_balance_sheet_balances_with_net_change(client, activity, technician):
+    client.force_login(technician)
+    water = Fund.objects.get(code="501")
+    response = client.get(reverse("ledger:balance_sheet"), {"fund": water.pk, "last": period(3).pk})
+    report = response.context["report"]
+    assert report.assets.total == D("315.25")
+    assert report.net_change == D("315.25")  # 355.25 of sales less 40.00 of postage
+    assert report.total_liabilities_and_fund_balance == report.assets.total
+    assert "Revenues less expenditures to date" in response.content.decode()
+    pdf = client.get(
+        reverse("ledger:balance_sheet"), {"fund": water.pk, "last": period(3).pk, "format": "pdf"}
+    ).content
+    assert "Total assets" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_revenue_expenditure_statement_for_a_range(client, activity, technician):
+    client.force_login(technician)
+    water = Fund.objects.get(code="501")
+    params = {"fund": water.pk, "first": period(2).pk, "last": period(3).pk}
+    report = client.get(reverse("ledger:revenue_expenditure"), params).context["report"]
+    assert report.revenues.total == D("255.25")
+    assert report.expenditures.total == D("40.00")
+    assert report.net_change == D("215.25")
+    rows = (
+        b"".join(
+            client.get(
+                reverse("ledger:revenue_expenditure"), params | {"format": "csv"}
+            ).streaming_content
+        )
+        .decode()
+        .splitlines()
+    )
+    assert rows[-1] == "Total,,Revenues less expenditures,215.25"
+
+
+def test_statements_ask_for_a_fund_first_and_refuse_bad_input(client, activity, technician):
+    client.force_login(technician)
+    response = client.get(reverse("ledger:balance_sheet"))
+    assert response.status_code == 200
+    assert response.context["report"] is None
+    response = client.get(
+        reverse("ledger:revenue_expenditure"), {"fund": "zzz", "first": "1", "last": "x"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_counter_clerk_cannot_read_the_books(client, activity):
+    client.force_login(make_user(Role.COUNTER_CLERK))
+    assert client.get(reverse("ledger:balance_sheet")).status_code == 403

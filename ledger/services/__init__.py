@@ -5,6 +5,7 @@ balances; the other modules build on it.
 """
 
 from ledger.services.chart import (
+    create_account,
     create_department,
     create_fund,
     create_object_code,
@@ -29,7 +30,6 @@ from ledger.services.posting import (
     INTERFUND_DEPARTMENT,
     LineSpec,
     close_period,
-    create_account,
     create_fiscal_year,
     period_for_date,
     post_entry,

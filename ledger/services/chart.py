@@ -190,13 +190,37 @@ def open_account(
     with transaction.atomic(durable=True):
         lock_chart()
         fund, department, object_code = _active_segments(fund, department, object_code)
-        account = Account(is_active=is_active)
-        _place_account(account, fund, department, object_code)
-        account.name = name.strip() or default_account_name(fund.name, object_code.name)
-        account.allows_posting = allows_posting
-        account.control_subledger = control_subledger
-        _check_control(account)
-        _validated(account).save()
+        return create_account(
+            fund=fund,
+            department=department,
+            object_code=object_code,
+            name=name,
+            allows_posting=allows_posting,
+            control_subledger=control_subledger,
+            is_active=is_active,
+        )
+
+
+def create_account(
+    *,
+    fund: Fund,
+    department: Department,
+    object_code: ObjectCode,
+    name: str = "",
+    allows_posting: bool = True,
+    control_subledger: str = "",
+    is_active: bool = True,
+    actor: AbstractBaseUser | None = None,
+) -> Account:
+    """Add an account inside the caller's transaction (open_account, demo data, tests):
+    number, type and normal balance come from the segments."""
+    account = Account(is_active=is_active)
+    _place_account(account, fund, department, object_code)
+    account.name = name.strip() or default_account_name(fund.name, object_code.name)
+    account.allows_posting = allows_posting
+    account.control_subledger = control_subledger
+    _check_control(account)
+    _validated(account).save()
     return account
 
 

@@ -15,15 +15,12 @@ from django.utils import timezone
 
 from ledger.models import (
     ADJUSTMENT_PERIOD,
-    NORMAL_BALANCE,
     Account,
-    Department,
     FiscalPeriod,
     FiscalYear,
     Fund,
     JournalEntry,
     JournalLine,
-    ObjectCode,
     PeriodStatus,
 )
 from millbrae_finance.money import CENT, MAX_DIGITS
@@ -43,37 +40,6 @@ class LineSpec:
     account: Account | str
     amount: Decimal
     memo: str = ""
-
-
-# ---------------------------------------------------------------- chart of accounts
-
-
-def create_account(
-    *,
-    fund: Fund,
-    department: Department,
-    object_code: ObjectCode,
-    name: str = "",
-    allows_posting: bool = True,
-    control_subledger: str = "",
-    actor: AbstractBaseUser | None = None,
-) -> Account:
-    """Open a GL account for a fund, department and object; type and normal balance come
-    from the object code."""
-    account = Account(
-        number=f"{fund.code}-{department.code}-{object_code.code}",
-        fund=fund,
-        department=department,
-        object_code=object_code,
-        name=name or f"{fund.name}: {object_code.name}",
-        account_type=object_code.account_type,
-        normal_balance=NORMAL_BALANCE[object_code.account_type],
-        allows_posting=allows_posting,
-        control_subledger=control_subledger,
-    )
-    account.full_clean()
-    account.save()
-    return account
 
 
 # ---------------------------------------------------------------- fiscal calendar

@@ -262,7 +262,8 @@ def account_names(numbers) -> dict[str, str]:
 
 def account_matches(text: str, *, limit: int = ACCOUNT_MATCHES) -> list[Account]:
     """Accounts for manual entries whose number or name contains every word typed."""
-    words = text.split()[:5]
+    # A NUL cannot reach PostgreSQL as text; typed by no one, it is dropped.
+    words = text.replace("\x00", "").split()[:5]
     if not words:
         return []
     accounts = manual_accounts()

@@ -282,7 +282,9 @@ class JournalImportForm(forms.Form):
             raise ValidationError(
                 "The file is not text in UTF-8; save it from the spreadsheet as CSV UTF-8."
             ) from None
-        return parse_journal_csv(text, name=upload.name[:200])
+        if "\x00" in text:  # PostgreSQL text cannot hold one, and no spreadsheet writes one
+            raise ValidationError("The file has NUL characters: it is not a CSV text file.")
+        return parse_journal_csv(text, name=upload.name[:200].replace("\x00", ""))
 
 
 def parse_journal_csv(text: str, *, name: str = "") -> ParsedJournalFile:

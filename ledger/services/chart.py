@@ -21,6 +21,11 @@ from ledger.models import (
     ObjectCode,
 )
 
+CONTROL_FIXED = (
+    "Account {number} has journal lines: whether it controls a subledger cannot change, or "
+    "its balance would stop matching (or start having to match) a subledger it never "
+    "tracked. Open a new account instead."
+)
 # pg_advisory_xact_lock key of the chart ("COA" in ASCII): see lock_chart.
 CHART_LOCK_KEY = 0x434F41
 # A subledger's control account is a receivable, a payable or a deposit held.
@@ -244,11 +249,18 @@ def update_account(
         account = Account.objects.select_for_update().get(pk=account.pk)
         chosen = {"fund": fund, "department": department, "object_code": object_code}
         moved = [key for key, value in chosen.items() if getattr(account, f"{key}_id") != value.pk]
+        posted = (moved or control_subledger != account.control_subledger) and (
+            account.lines.exists()
+        )
         if moved:
-            if account.lines.exists():
+            if posted:
                 message = NUMBER_FIXED.format(number=account.number)
                 raise ValidationError(dict.fromkeys(moved, message))
             _place_account(account, *_active_segments(fund, department, object_code))
+        if control_subledger != account.control_subledger and posted:
+            raise ValidationError(
+                {"control_subledger": CONTROL_FIXED.format(number=account.number)}
+            )
         account.name = name.strip() or default_account_name(
             account.fund.name, account.object_code.name
         )

@@ -21,12 +21,14 @@ from ledger.models import (
     Department,
     Fund,
     FundType,
+    JournalLine,
     ObjectCode,
     Subledger,
 )
 from ledger.services.chart import (
     CODE_DIGITS,
     CONTROL_ACCOUNT_TYPES,
+    CONTROL_FIXED,
     account_number,
     default_account_name,
     lock_chart,
@@ -348,6 +350,12 @@ def _plan_segments(
 
 def _plan_accounts(plan: ChartImportPlan, rows: list[ImportRow]) -> None:
     existing = {a.number: a for a in Account.objects.filter(number__in={r.number for r in rows})}
+    # Accounts with journal lines keep their control flag (see chart.CONTROL_FIXED).
+    posted = set(
+        JournalLine.objects.filter(account__in=existing.values())
+        .values_list("account__number", flat=True)
+        .distinct()
+    )
     seen: dict[str, int] = {}
     for row in rows:
         cells, number = row.cells, row.number
@@ -397,6 +405,8 @@ def _plan_accounts(plan: ChartImportPlan, rows: list[ImportRow]) -> None:
             )
             plan.new[Account].append(account)
             plan.changes.append(PlannedChange("create", "account", number, account.name))
+        elif number in posted and wanted["control_subledger"] != account.control_subledger:
+            row.errors.append(f"control_subledger: {CONTROL_FIXED.format(number=number)}")
         elif not row.errors:
             detail = _differences(account, wanted)
             if detail:

@@ -205,6 +205,12 @@ def reverse_entry(
     both ways: entry.reversed_by and reversal.reverses."""
     if entry.reverses_id is not None:
         raise ValidationError("This entry is itself a reversal; post a new entry instead.")
+    if entry_date < entry.entry_date:
+        # A reversal dated before its entry would show a balance that never existed.
+        when = f"{entry.entry_date:%Y-%m-%d}"
+        raise ValidationError(
+            {"entry_date": f"A reversal cannot be dated before the entry ({when})."}
+        )
     already = JournalEntry.objects.filter(reverses=entry).first()
     if already is not None and already.idempotency_key != idempotency_key:
         raise ValidationError(f"{entry} was already reversed by {already}.")

@@ -337,15 +337,19 @@ def test_account_edit_refuses_new_segments_once_posted_to(
     )
     account.refresh_from_db()
     assert (account.number, account.name) == ("101-0000-1010", "General Fund: Pooled cash")
-    # The name and flags may change (a browser sends no disabled fields).
+    # The name and flags may change (a browser sends no disabled fields), but not whether
+    # it controls a subledger.
     del data["fund"], data["department"], data["object_code"]
     response = admin_client.post(url, data | {"control_subledger": "deposits"})
+    assert response.status_code == 200
+    assert "whether it controls a subledger cannot change" in response.content.decode()
+    response = admin_client.post(url, data)
     assert response.status_code == 302
     account.refresh_from_db()
     assert (account.number, account.name, account.control_subledger) == (
         "101-0000-1010",
         "Cash",
-        "deposits",
+        "",
     )
 
 
@@ -860,3 +864,46 @@ def test_chart_of_accounts_is_in_the_navigation(client, chart, technician, clerk
     assert f'href="{reverse("ledger:account_list")}">Chart of accounts' in nav
     client.force_login(clerk)
     assert "Chart of accounts" not in client.get(reverse("home")).content.decode()
+
+
+def test_control_flag_is_fixed_once_an_account_has_lines(
+    chart, november, technician, administrator
+):
+    cash = chart["501-0000-1010"]
+    post_entry(
+        entry_date=dt.date(2026, 11, 15),
+        lines=[LineSpec(cash, Decimal("5.00")), LineSpec("501-1100-4411", Decimal("-5.00"))],
+        memo="x",
+        source_module="test",
+        idempotency_key="ctl-1",
+        prepared_by=technician,
+    )
+    with pytest.raises(ValidationError, match="whether it controls a subledger cannot change"):
+        update_account(
+            cash,
+            fund=cash.fund,
+            department=cash.department,
+            object_code=cash.object_code,
+            name=cash.name,
+            allows_posting=True,
+            control_subledger="utility_ar",
+            is_active=True,
+            actor=administrator,
+        )
+
+
+def test_import_refuses_a_control_flag_change_on_an_account_with_lines(chart, november, technician):
+    post_entry(
+        entry_date=dt.date(2026, 11, 15),
+        lines=[
+            LineSpec(chart["501-0000-1010"], Decimal("5.00")),
+            LineSpec("501-1100-4411", Decimal("-5.00")),
+        ],
+        memo="x",
+        source_module="test",
+        idempotency_key="ctl-2",
+        prepared_by=technician,
+    )
+    plan = plan_chart_import(HEADER + "\n501,,,0000,,1010,,,,yes,deposits,yes\n")
+    assert not plan.is_valid
+    assert "whether it controls a subledger cannot change" in str(plan.bad_rows)

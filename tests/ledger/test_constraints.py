@@ -189,3 +189,20 @@ def test_no_zero_or_null_amount(chart, november, technician):
 
 def test_idempotency_key_is_unique(posted, november, technician):
     refused(lambda: insert_entry(november.pk, technician.pk, "posted-1"), "idempotency_key")
+
+
+def test_posted_account_keeps_its_number_type_and_control_flag(posted):
+    account_id = posted.lines.first().account_id
+    for change in (
+        "control_subledger = 'utility_ar'",
+        "number = '501-0000-1011'",
+        "account_type = 'liability'",
+    ):
+        refused(
+            lambda change=change: sql(
+                f"UPDATE ledger_account SET {change} WHERE id = %s", [account_id]
+            ),
+            "has journal lines",
+        )
+    # Its name and flags may change.
+    sql("UPDATE ledger_account SET name = 'Cash', is_active = false WHERE id = %s", [account_id])

@@ -935,6 +935,13 @@ def test_import_form_garbage_is_not_a_500(client, books, technician, clerk):
     client.force_login(technician)
     response = client.post(reverse("ledger:journal_import"), {"entry_date": "x"})
     assert response.status_code == 200
+    # A NUL byte (PostgreSQL text cannot hold one) is refused with a message, in a file
+    # and in the account search.
+    response = import_post(client, "account,debit,credit\n101-0000-1010,1.00\x00,\n")
+    assert response.status_code == 200
+    assert "NUL characters" in response.content.decode()
+    response = client.get(reverse("ledger:journal_account_search"), {"q": "\x00abc"})
+    assert response.status_code == 200
     client.force_login(clerk)
     assert import_post(client, "account,debit,credit\n").status_code == 403
 

@@ -160,6 +160,10 @@ def test_reverse_entry_links_both_ways_and_nets_to_zero(chart, november, technic
         entry, entry_date=dt.date(2026, 11, 20), actor=supervisor, idempotency_key="rev-1"
     )
     assert again == reversal
+    with pytest.raises(ValidationError, match="cannot be dated before the entry"):
+        reverse_entry(
+            entry, entry_date=dt.date(2026, 11, 14), actor=supervisor, idempotency_key="rev-3"
+        )
     with pytest.raises(ValidationError, match="already reversed"):
         reverse_entry(
             entry, entry_date=dt.date(2026, 11, 20), actor=supervisor, idempotency_key="rev-2"

@@ -18,15 +18,8 @@ class MillbraeFinanceConfig(AppConfig):
         from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.benchmarks.pages import pages_workload
         from millbrae_finance.navigation import register_nav_item
-        from millbrae_finance.roles import Role
         from millbrae_finance.services import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="millbrae_sync_roles")
         register_nav_item(label="Audit trail", url_name="audit_log", section="Books")
-        register_nav_item(
-            label="Administration",
-            url_name="admin:index",
-            section="Administration",
-            roles=frozenset({Role.ADMINISTRATOR}),
-        )
         register_workload("pages", pages_workload)

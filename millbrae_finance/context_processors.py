@@ -3,14 +3,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from millbrae_finance.navigation import nav_items_for
-from millbrae_finance.roles import user_roles
+from millbrae_finance.roles import Role, user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The links and role names the layout shows; computed here, not in the template."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_role_names": []}
+        return {"nav_items": [], "user_role_names": [], "show_admin_link": False}
     roles = user_roles(user)
     # A section is current on its own page and on the pages under it (a record's history
     # under the audit trail); the longest matching link wins.
@@ -20,4 +20,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_items": [(label, url, url == current) for label, url in items],
         "user_role_names": sorted(role.label for role in roles),
+        # Django's admin (users, roles, reference data) sits in the top bar, for its role.
+        "show_admin_link": Role.ADMINISTRATOR in roles,
     }

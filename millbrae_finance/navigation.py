@@ -13,18 +13,14 @@ class NavItem:
     label: str
     url_name: str
     section: str
-    # Only for views guarded some other way (Django's admin): who may see the link.
-    roles: frozenset[Role] | None = None
 
 
 _items: list[NavItem] = []
 
 
-def register_nav_item(
-    *, label: str, url_name: str, section: str, roles: frozenset[Role] | None = None
-) -> None:
+def register_nav_item(*, label: str, url_name: str, section: str) -> None:
     """Add a link to the main navigation; apps call this from AppConfig.ready()."""
-    item = NavItem(label=label, url_name=url_name, section=section, roles=roles)
+    item = NavItem(label=label, url_name=url_name, section=section)
     if item not in _items:
         _items.append(item)
 
@@ -34,7 +30,7 @@ def nav_items_for(roles: frozenset[Role]) -> list[tuple[str, str]]:
     visible = []
     for item in _items:
         url = reverse(item.url_name)
-        allowed = item.roles or getattr(resolve(url).func, "allowed_roles", frozenset())
+        allowed = getattr(resolve(url).func, "allowed_roles", frozenset())
         if roles & allowed:
             visible.append((item.label, url))
     return visible

@@ -7,7 +7,7 @@ class PeriodStatusForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.TextInput(attrs={"size": 40}),
-        help_text="Required to reopen a period; kept in the audit trail.",
+        help_text="Why the period is closed or reopened; kept in the audit trail.",
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -296,15 +296,17 @@ def _submit(draft: JournalDraft, resolved: list[tuple[Account, Decimal, str]]) -
     for index, (account, _, _) in enumerate(resolved, start=1):
         if not account.is_active or not account.allows_posting:
             errors.append(f"Line {index}: {account.number} no longer accepts postings.")
+    # Date problems belong beside the date field; the rest above the lines.
+    date_errors = []
     try:
         period = period_for_date(draft.entry_date)
     except ValidationError as error:
-        errors.extend(error.messages)
+        date_errors.extend(error.messages)
     else:
         if not period.is_open:
-            errors.append(f"{period} is closed to posting; choose a date in an open period.")
-    if errors:
-        raise ValidationError(errors)
+            date_errors.append(f"{period} is closed to posting; choose a date in an open period.")
+    if errors or date_errors:
+        raise ValidationError({NON_FIELD_ERRORS: errors, "entry_date": date_errors})
     draft.status = JournalDraftStatus.SUBMITTED
     draft.submitted_at = timezone.now()
     draft.decided_by = None

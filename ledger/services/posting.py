@@ -92,10 +92,11 @@ def period_for_date(day: dt.date) -> FiscalPeriod:
     return period
 
 
-def close_period(
-    period: FiscalPeriod, *, actor: AbstractBaseUser, reason: str = ""
-) -> FiscalPeriod:
-    """Close a period to posting. The row lock waits for postings in flight to commit."""
+def close_period(period: FiscalPeriod, *, actor: AbstractBaseUser, reason: str) -> FiscalPeriod:
+    """Close a period to posting, with a reason kept in the audit trail. The row lock
+    waits for postings in flight to commit."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the period is being closed."})
     return _set_period_status(period, PeriodStatus.CLOSED, actor=actor, reason=reason)
 
 

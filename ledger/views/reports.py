@@ -189,7 +189,7 @@ class SubledgerReconciliation:
     def __init__(self, as_of) -> None:
         self.as_of = as_of
         self.rows = reconciliation(as_of)
-        self.caption = f"At the end of {as_of:%B %-d, %Y}"
+        self.caption = f"As of the close of {as_of:%B %-d, %Y}"
 
 
 def _bind(request: HttpRequest, form_class: type[Form]) -> Form:

@@ -191,7 +191,7 @@ def test_approving_into_a_closed_period_leaves_the_draft_submitted(
     books, november, technician, senior, supervisor
 ):
     draft = draft_for(technician, submit=True)
-    close_period(november, actor=supervisor)
+    close_period(november, actor=supervisor, reason="November closed")
     with pytest.raises(ValidationError, match="closed"):
         approve_journal_draft(draft, actor=senior)
     draft.refresh_from_db()
@@ -211,7 +211,7 @@ def test_submit_requires_two_balanced_lines_in_an_open_period(
     draft = draft_for(technician, key="jd-3", day=dt.date(2031, 1, 5))
     with pytest.raises(ValidationError, match="No fiscal period"):
         submit_journal_draft(draft, actor=technician)
-    close_period(november, actor=supervisor)
+    close_period(november, actor=supervisor, reason="November closed")
     with pytest.raises(ValidationError, match="closed to posting"):
         draft_for(technician, key="jd-4", submit=True)
     assert not JournalDraft.objects.filter(idempotency_key="jd-4").exists()
@@ -270,7 +270,7 @@ def test_reverse_into_a_closed_period_or_a_date_without_one_is_refused(
             entry, actor=senior, entry_date=dt.date(2031, 1, 1), idempotency_key="r-1"
         )
     assert "entry_date" in caught.value.message_dict
-    close_period(november, actor=supervisor)
+    close_period(november, actor=supervisor, reason="November closed")
     with pytest.raises(ValidationError, match="closed"):
         reverse_posted_entry(entry, actor=senior, entry_date=NOV, idempotency_key="r-2")
     assert JournalEntry.objects.count() == 1
@@ -428,7 +428,7 @@ def test_entry_reverse_bad_input_shows_a_message_beside_the_date(
     response = client.post(url, {"entry_date": "2031-01-01", "idempotency_key": "k1"})
     assert response.status_code == 200
     assert response.context["form"].errors["entry_date"] == ["No fiscal period covers 2031-01-01."]
-    close_period(november, actor=supervisor)
+    close_period(november, actor=supervisor, reason="November closed")
     response = client.post(url, {"entry_date": "2026-11-30", "idempotency_key": "k2"})
     assert response.status_code == 200
     assert "closed to posting" in response.context["form"].errors["entry_date"][0]
@@ -703,7 +703,7 @@ def test_approve_into_a_closed_period_shows_why_and_keeps_the_draft(
     client, books, november, technician, senior, supervisor
 ):
     draft = draft_for(technician, submit=True)
-    close_period(november, actor=supervisor)
+    close_period(november, actor=supervisor, reason="November closed")
     client.force_login(senior)
     response = client.post(reverse("ledger:journal_approve", args=[draft.pk]))
     assert response.status_code == 200
@@ -1054,3 +1054,16 @@ def test_an_entry_on_a_control_account_is_reversed_in_its_module(
     assert response.status_code == 200
     assert "Reverse it in its module" in response.content.decode()
     assert JournalEntry.objects.count() == 1
+
+
+def test_entry_list_filter_errors_reach_their_fields_under_htmx(client, books, auditor):
+    client.force_login(auditor)
+    response = client.get(
+        reverse("ledger:entry_list"),
+        {"date_from": "2026-12-01", "date_to": "2026-11-01"},
+        headers={"HX-Request": "true"},
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<div id="results">')
+    assert 'id="id_date_to_error" role="alert" hx-swap-oob="true"' in fragment
+    assert "before" in fragment.split('id="id_date_to_error"')[1][:300]

@@ -44,6 +44,16 @@ def test_supervisor_closes_and_reopens_a_period_with_a_reason(client, november, 
     assert all(e.user_id == supervisor.pk for e in events if e.pgh_label == "update")
 
 
+def test_closing_needs_a_reason(client, november, supervisor):
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("ledger:period_close", args=[november.pk]), {"reason": " "}, follow=True
+    )
+    assert "Say why the period is being closed." in response.content.decode()
+    november.refresh_from_db()
+    assert november.status == PeriodStatus.OPEN
+
+
 def test_closing_a_closed_period_says_so(client, november, supervisor):
     client.force_login(supervisor)
     url = reverse("ledger:period_close", args=[november.pk])

@@ -169,3 +169,10 @@ def test_user_changes_logins_and_password_changes_are_separate_audit_events(clie
     assert "update" not in labels
     for event in audit_events(model=User, object_id=str(clerk.pk)):
         assert "password" not in event.pgh_data
+
+
+def test_administration_link_shows_for_the_administrator_only(client, role_users):
+    client.force_login(role_users[Role.ADMINISTRATOR])
+    assert 'href="/admin/">Administration' in client.get(reverse("home")).content.decode()
+    client.force_login(role_users[Role.AUDITOR])
+    assert 'href="/admin/"' not in client.get(reverse("home")).content.decode()

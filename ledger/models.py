@@ -381,6 +381,9 @@ class JournalDraft(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True)
     # Where the lines came from: typed on the screen, or the name of an imported file.
     source_file = models.CharField(max_length=200, blank=True)
+    # Year-end adjustments go to period 13, which shares June 30 with June: the preparer
+    # says so, since the date alone cannot.
+    adjustment_period = models.BooleanField(default=False)
 
     objects = JournalDraftQuerySet.as_manager()
 

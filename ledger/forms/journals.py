@@ -74,6 +74,11 @@ class JournalDraftForm(forms.Form):
         help_text="What the entry is for; it prints on the ledger.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    adjustment_period = forms.BooleanField(
+        label="Year-end adjustment (period 13)",
+        required=False,
+        help_text="Only for an entry dated June 30: posts to the adjustment period, not June.",
+    )
     # The one-time key of a new entry's form, so a double-clicked Save makes one draft.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 

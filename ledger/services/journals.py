@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ledger.models import (
+    ADJUSTMENT_PERIOD,
     Account,
+    FiscalPeriod,
     JournalDraft,
     JournalDraftLine,
     JournalDraftStatus,
@@ -42,10 +44,18 @@ def save_journal_draft(
     idempotency_key: str = "",
     source_file: str = "",
     submit: bool = False,
+    adjustment_period: bool = False,
 ) -> JournalDraft:
     """Create a draft (draft=None) or replace an editable draft's date, memo and lines;
     with submit=True, also send it for approval. A new draft needs the one-time key of
     the form it came from: the same key again returns the first draft."""
+    if adjustment_period and (entry_date.month, entry_date.day) != (6, 30):
+        raise ValidationError(
+            {
+                "adjustment_period": "Only an entry dated June 30, the fiscal year's last day, "
+                "goes to the adjustment period."
+            }
+        )
     with transaction.atomic(durable=True):
         if draft is None:
             draft, created = _create_draft(
@@ -57,10 +67,12 @@ def save_journal_draft(
             )
             if not created:  # a repeat of a save that already happened
                 return draft
+            draft.adjustment_period = adjustment_period
         else:
             draft = _lock_editable(draft, actor=actor)
             draft.entry_date = entry_date
             draft.memo = memo.strip()
+            draft.adjustment_period = adjustment_period
             if draft.status == JournalDraftStatus.REJECTED:
                 draft.status = JournalDraftStatus.DRAFT
         resolved = _resolve_draft_lines(lines)
@@ -105,6 +117,7 @@ def approve_journal_draft(draft: JournalDraft, *, actor: AbstractBaseUser) -> Jo
         ]
         entry = post_entry(
             entry_date=draft.entry_date,
+            period=draft_period(draft),
             lines=lines,
             memo=draft.memo,
             source_module=SOURCE_MODULE,
@@ -286,6 +299,23 @@ def _resolve_draft_lines(lines: Sequence[LineSpec]) -> list[tuple[Account, Decim
     return resolved
 
 
+def draft_period(draft: JournalDraft) -> FiscalPeriod:
+    """The period a draft posts to: its date's month, or period 13 of the fiscal year that
+    ends on its date when the preparer chose the adjustment period."""
+    if not draft.adjustment_period:
+        return period_for_date(draft.entry_date)
+    period = (
+        FiscalPeriod.objects.select_related("fiscal_year")
+        .filter(fiscal_year__end_date=draft.entry_date, number=ADJUSTMENT_PERIOD)
+        .first()
+    )
+    if period is None:
+        raise ValidationError(
+            {"entry_date": f"No fiscal year ends on {draft.entry_date:%Y-%m-%d}."}
+        )
+    return period
+
+
 def _submit(draft: JournalDraft, resolved: list[tuple[Account, Decimal, str]]) -> None:
     errors = []
     if len(resolved) < 2:
@@ -299,7 +329,7 @@ def _submit(draft: JournalDraft, resolved: list[tuple[Account, Decimal, str]]) -
     # Date problems belong beside the date field; the rest above the lines.
     date_errors = []
     try:
-        period = period_for_date(draft.entry_date)
+        period = draft_period(draft)
     except ValidationError as error:
         date_errors.extend(error.messages)
     else:

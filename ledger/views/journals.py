@@ -154,7 +154,13 @@ def journal_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_draft(request, detail, notice=notice)
     if request.method == "POST":
         return _journal_form_post(request, draft)
-    form = JournalDraftForm(initial={"entry_date": draft.entry_date, "memo": draft.memo})
+    form = JournalDraftForm(
+        initial={
+            "entry_date": draft.entry_date,
+            "memo": draft.memo,
+            "adjustment_period": draft.adjustment_period,
+        }
+    )
     rows = rows_of_lines(detail.lines) + [{}] * BLANK_ROWS_EDIT
     return _render_form(request, draft, form, line_formset(rows=rows, recalc_url=request.path))
 
@@ -326,6 +332,7 @@ def _journal_form_post(request: HttpRequest, draft: JournalDraft | None) -> Http
                 actor=request.user,
                 entry_date=form.cleaned_data["entry_date"],
                 memo=form.cleaned_data["memo"],
+                adjustment_period=form.cleaned_data["adjustment_period"],
                 lines=lines.line_specs,
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 submit=action == "submit",
@@ -353,7 +360,7 @@ def _redraw_form(request: HttpRequest, draft: JournalDraft | None, action: str) 
     if request.htmx:
         context = {"lines": lines, "account_names": _names_in(lines)}
         return render(request, f"{FORM_TEMPLATE}#lines", context)
-    fields = ("entry_date", "memo", "idempotency_key")
+    fields = ("entry_date", "memo", "adjustment_period", "idempotency_key")
     form = JournalDraftForm(initial={name: request.POST.get(name, "") for name in fields})
     return _render_form(request, draft, form, lines)
 

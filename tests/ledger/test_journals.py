@@ -1067,3 +1067,27 @@ def test_entry_list_filter_errors_reach_their_fields_under_htmx(client, books, a
     assert fragment.lstrip().startswith('<div id="results">')
     assert 'id="id_date_to_error" role="alert" hx-swap-oob="true"' in fragment
     assert "before" in fragment.split('id="id_date_to_error"')[1][:300]
+
+
+def test_year_end_adjustment_posts_to_period_13_through_the_screens(
+    client, books, technician, senior
+):
+    client.force_login(technician)
+    rows = [(POSTAGE, "12.00", "", ""), (CASH, "", "12.00", "")]
+    # Only June 30 goes to the adjustment period.
+    data = form_data(*rows, day="2027-06-29", action="submit") | {"adjustment_period": "on"}
+    response = client.post(reverse("ledger:journal_create"), data)
+    assert response.status_code == 200
+    assert "Only an entry dated June 30" in response.content.decode()
+    data = form_data(*rows, day="2027-06-30", action="submit", key="k-adj") | {
+        "adjustment_period": "on"
+    }
+    response = client.post(reverse("ledger:journal_create"), data)
+    assert response.status_code == 302
+    draft = JournalDraft.objects.get(idempotency_key="k-adj")
+    assert draft.adjustment_period
+    assert "year-end adjustment (period 13)" in client.get(response["Location"]).content.decode()
+    client.force_login(senior)
+    client.post(reverse("ledger:journal_approve", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert (draft.entry.period.number, draft.entry.entry_date) == (13, dt.date(2027, 6, 30))

@@ -200,6 +200,12 @@ def seed_ledger(log: Callable[[str], None]) -> None:
     _post_activity(log)
 
 
+DEMO_MODULES = {
+    "Water bills issued": "utility_billing",
+    "Sewer bills issued": "utility_billing",
+    "Utility payments received": "utility_billing",
+}
+
 # Fund balances brought forward on July 1, 2025, when the City started on this system.
 OPENING = [
     ("101", "8450000.00"),
@@ -242,7 +248,9 @@ def _post_activity(log: Callable[[str], None]) -> None:
                     entry_date=day,
                     lines=[LineSpec(account, Decimal(amount)) for account, amount in lines],
                     memo=f"{memo}, {month:%B %Y}",
-                    source_module="ledger",
+                    # Billing and payments belong to utility billing, whose screens will
+                    # carry these documents; until then they stand for its postings.
+                    source_module=DEMO_MODULES.get(memo, "ledger"),
                     source_document=f"DEMO-{month:%Y%m}-{index + 1:02d}",
                     idempotency_key=f"demo-ledger-{month:%Y%m}-{index}",
                     prepared_by=preparer,

@@ -54,6 +54,9 @@ class AmountField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().replace(",", "").replace("$", "")
+            # Decimal reads "1e3" as 1000; nobody types money that way, so it is a typo.
+            if "e" in value.lower():
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 

@@ -1091,3 +1091,20 @@ def test_year_end_adjustment_posts_to_period_13_through_the_screens(
     client.post(reverse("ledger:journal_approve", args=[draft.pk]))
     draft.refresh_from_db()
     assert (draft.entry.period.number, draft.entry.entry_date) == (13, dt.date(2027, 6, 30))
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"), [("1,250.00", "1250.00"), ("$80", "80"), (" 12.5 ", "12.5")]
+)
+def test_amounts_are_read_as_people_type_money(typed, amount):
+    from ledger.forms.journals import _amount
+
+    assert _amount(typed) == D(amount)
+
+
+@pytest.mark.parametrize("typed", ["1e3", "12..5", "1 000", "ten"])
+def test_amounts_refuse_what_is_not_money(typed):
+    from ledger.forms.journals import _amount
+
+    with pytest.raises(ValidationError):
+        _amount(typed)

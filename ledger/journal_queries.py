@@ -252,12 +252,16 @@ def manual_accounts() -> QuerySet:
     return Account.objects.postable().filter(control_subledger="")
 
 
-def account_names(numbers) -> dict[str, str]:
-    """The names of the accounts for manual entries among these numbers, by number."""
-    wanted = {str(number).strip() for number in numbers if number}
-    if not wanted:
+def account_names(values) -> dict[str, str]:
+    """The names of the accounts for manual entries, keyed by what each account field
+    holds: a number, or a number followed by the name a search filled in."""
+    numbers = {str(value): str(value).split()[0] for value in values if str(value or "").strip()}
+    if not numbers:
         return {}
-    return dict(manual_accounts().filter(number__in=wanted).values_list("number", "name"))
+    names = dict(
+        manual_accounts().filter(number__in=set(numbers.values())).values_list("number", "name")
+    )
+    return {value: names[number] for value, number in numbers.items() if number in names}
 
 
 def account_matches(text: str, *, limit: int = ACCOUNT_MATCHES) -> list[Account]:

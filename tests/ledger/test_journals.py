@@ -1108,3 +1108,11 @@ def test_amounts_refuse_what_is_not_money(typed):
 
     with pytest.raises(ValidationError):
         _amount(typed)
+
+
+def test_account_names_are_found_for_a_number_followed_by_its_name(books):
+    from ledger.journal_queries import account_names
+
+    names = account_names([POSTAGE, f"{CASH} General Fund: Pooled cash", "", "999-0000-0000"])
+    assert set(names) == {POSTAGE, f"{CASH} General Fund: Pooled cash"}
+    assert names[f"{CASH} General Fund: Pooled cash"] == "General Fund: Pooled cash"

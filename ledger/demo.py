@@ -10,10 +10,12 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from ledger.models import (
+    ADJUSTMENT_PERIOD,
     Account,
     AccountType,
     Department,
     FiscalPeriod,
+    FiscalYear,
     Fund,
     FundType,
     ObjectCode,
@@ -27,6 +29,7 @@ from ledger.services import (
     create_fiscal_year,
     post_entry,
 )
+from ledger.services.year_end import close_fiscal_year
 
 FUNDS = [
     ("101", "General Fund", FundType.GENERAL),
@@ -263,9 +266,13 @@ def _post_activity(log: Callable[[str], None]) -> None:
 
 
 def _close_past_periods() -> None:
-    """The books of FY 2026 and of July to September 2026 are closed, as a finance office
-    would have them by late November; October and later stay open."""
+    """FY 2026 is closed into fund balance and its periods, with July to September 2026,
+    are closed, as a finance office would have them by late November; October and later
+    stay open."""
     supervisor = User.objects.get(username="supervisor")
+    fy2026 = FiscalYear.objects.get(year=2026)
+    if fy2026.periods.get(number=ADJUSTMENT_PERIOD).is_open:
+        close_fiscal_year(fy2026, actor=supervisor)
     for period in FiscalPeriod.objects.filter(
         end_date__lt=dt.date(2026, 10, 1), status=PeriodStatus.OPEN
     ).order_by("fiscal_year__year", "number"):

@@ -187,20 +187,25 @@ class StatementSection:
     total: Decimal
 
 
-def _signed_totals(accounts, condition: Q) -> list[StatementLine]:
+def _signed_totals(
+    accounts, condition: Q, less: dict[int, Decimal] | None = None
+) -> list[StatementLine]:
+    """Each account's net over the balances `condition` selects, less any amounts given by
+    account id, in the account's normal sign; accounts that come to zero are left out."""
     from ledger.models import NormalBalance
 
-    rows = (
-        accounts.annotate(
-            net=Coalesce(Sum("balances__debits", filter=condition), Value(ZERO))
-            - Coalesce(Sum("balances__credits", filter=condition), Value(ZERO))
-        )
-        .exclude(net=0)
-        .order_by("number")
-    )
-    return [
-        StatementLine(a, a.net if a.normal_balance == NormalBalance.DEBIT else -a.net) for a in rows
-    ]
+    less = less or {}
+    rows = accounts.annotate(
+        net=Coalesce(Sum("balances__debits", filter=condition), Value(ZERO))
+        - Coalesce(Sum("balances__credits", filter=condition), Value(ZERO))
+    ).order_by("number")
+    lines = []
+    for account in rows:
+        net = account.net - less.get(account.pk, ZERO)
+        if net:
+            sign = 1 if account.normal_balance == NormalBalance.DEBIT else -1
+            lines.append(StatementLine(account, sign * net))
+    return lines
 
 
 def _section(title: str, lines: list[StatementLine]) -> StatementSection:
@@ -276,6 +281,30 @@ class RevenueExpenditureStatement:
         return f"{self.fund} · {self.first} through {self.last}"
 
 
+def _closing_amounts(fund: Fund, first: FiscalPeriod, last: FiscalPeriod) -> dict[int, Decimal]:
+    """What year-end closing entries in a period range posted to each of a fund's accounts
+    (closing entries are in period 13, so only a range that reaches a period 13 has any)."""
+    from ledger.models import ADJUSTMENT_PERIOD, JournalLine
+
+    rows = (
+        JournalLine.objects.filter(
+            account__fund=fund,
+            entry__source_module="ledger",
+            entry__source_document__endswith="-CLOSE",
+            entry__period__number=ADJUSTMENT_PERIOD,
+            entry__period__fiscal_year__year__gte=first.fiscal_year.year,
+            entry__period__fiscal_year__year__lte=last.fiscal_year.year,
+        )
+        .exclude(
+            entry__period__fiscal_year__year=last.fiscal_year.year,
+            entry__period__number__gt=last.number,
+        )
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["account_id"]: row["total"] for row in rows}
+
+
 def revenue_expenditure_statement(
     *, fund: Fund, first: FiscalPeriod, last: FiscalPeriod
 ) -> RevenueExpenditureStatement:
@@ -289,12 +318,16 @@ def revenue_expenditure_statement(
         balances__period__fiscal_year=last.fiscal_year, balances__period__number__lte=last.number
     )
     accounts = Account.objects.filter(fund=fund)
+    # The year-end closing entries zero these accounts in period 13; the statement shows
+    # the year's activity, so they are taken back out.
+    closing = _closing_amounts(fund, first, last)
     revenues = _section(
-        "Revenues", _signed_totals(accounts.filter(account_type=AccountType.REVENUE), in_range)
+        "Revenues",
+        _signed_totals(accounts.filter(account_type=AccountType.REVENUE), in_range, closing),
     )
     expenditures = _section(
         "Expenditures",
-        _signed_totals(accounts.filter(account_type=AccountType.EXPENDITURE), in_range),
+        _signed_totals(accounts.filter(account_type=AccountType.EXPENDITURE), in_range, closing),
     )
     return RevenueExpenditureStatement(
         fund, first, last, revenues, expenditures, revenues.total - expenditures.total

@@ -20,6 +20,7 @@ urlpatterns = [
     path("periods/<int:pk>/close/", periods.period_close, name="period_close"),
     path("periods/<int:pk>/reopen/", periods.period_reopen, name="period_reopen"),
     path("fiscal-years/new/", periods.fiscal_year_create, name="fiscal_year_create"),
+    path("fiscal-years/<int:pk>/close/", periods.fiscal_year_close, name="fiscal_year_close"),
     # Journal entries: posted entries, and manual entries from draft to approval
     path("entries/", journals.entry_list, name="entry_list"),
     path("entries/<int:pk>/", journals.entry_detail, name="entry_detail"),

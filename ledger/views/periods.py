@@ -5,9 +5,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ledger.forms.periods import FiscalYearForm, PeriodStatusForm
-from ledger.models import FiscalPeriod
+from ledger.models import FiscalPeriod, FiscalYear
 from ledger.queries import fiscal_years_with_periods
 from ledger.services import close_period, create_fiscal_year, reopen_period
+from ledger.services.year_end import close_fiscal_year
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
 
 # Closing and reopening periods is the Finance Supervisor's (DESIGN.md: "a supervisor closes
@@ -54,6 +55,23 @@ def _change_status(request: HttpRequest, pk: int, *, close: bool) -> HttpRespons
             messages.success(request, f"{period} is {'closed' if close else 'open'}.")
     else:
         messages.error(request, f"{period}: {' '.join(form.errors.get('reason', []))}")
+    return redirect("ledger:period_list")
+
+
+@role_required(PERIOD_MANAGERS)
+@require_POST
+def fiscal_year_close(request: HttpRequest, pk: int) -> HttpResponse:
+    fiscal_year = get_object_or_404(FiscalYear, pk=pk)
+    try:
+        entries = close_fiscal_year(fiscal_year, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, f"{fiscal_year}: {' '.join(error.messages)}")
+    else:
+        if entries:
+            numbers = ", ".join(f"JE {entry.number}" for entry in entries)
+            messages.success(request, f"{fiscal_year} closed to fund balance: {numbers}.")
+        else:
+            messages.info(request, f"{fiscal_year} has nothing left to close.")
     return redirect("ledger:period_list")
 
 

@@ -19,3 +19,16 @@ def test_demo_ledger_posts_a_balanced_year_once(db):
     assert Account.objects.get(number="501-0000-1110").control_subledger == Subledger.UTILITY_AR
     # The postage the General Fund pays for the Water Fund crosses funds.
     assert JournalLine.objects.filter(account__number="101-0000-1310").exists()
+
+
+def test_demo_closes_fy2026_into_fund_balance(db):
+    from ledger.models import FiscalPeriod
+    from ledger.queries import trial_balance
+
+    call_command("seed_demo", verbosity=0)
+    assert JournalEntry.objects.filter(source_document="FY2026-CLOSE").count() >= 3
+    first = FiscalPeriod.objects.get(fiscal_year__year=2027, number=1)
+    report = trial_balance(first=first, last=first)
+    nominal = [r for r in report.rows if r.account.account_type in ("revenue", "expenditure")]
+    assert all(r.beginning == 0 for r in nominal)
+    assert report.ending == 0

@@ -21,6 +21,7 @@ POST_ONLY: set[str] = {
     "ledger:period_close",
     "ledger:period_reopen",
     "ledger:fiscal_year_create",
+    "ledger:fiscal_year_close",
 }
 
 
@@ -54,6 +55,7 @@ def period_samples() -> dict:
         "ledger:account_inquiry": {"pk": chart_samples()["ledger:account_edit"]["pk"]},
         "ledger:period_close": {"pk": period.pk},
         "ledger:period_reopen": {"pk": period.pk},
+        "ledger:fiscal_year_close": {"pk": period.fiscal_year_id},
     }
 
 

@@ -7,96 +7,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("pghistory", "0007_auto_20250421_0444"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('business', 'Business')], max_length=10)),
-                ('name', models.CharField(max_length=200)),
-                ('care_of', models.CharField(blank=True, max_length=200, verbose_name='in care of')),
-                ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('address_line2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(blank=True, default='CA', max_length=2)),
-                ('postal_code', models.CharField(blank=True, max_length=10, verbose_name='ZIP code')),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('phone_alt', models.CharField(blank=True, max_length=30, verbose_name='other phone')),
-                ('phone_digits', models.CharField(blank=True, editable=False, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('preferred_contact', models.CharField(choices=[('mail', 'Mail'), ('email', 'Email'), ('phone', 'Phone')], default='mail', max_length=10)),
-                ('notes', models.TextField(blank=True)),
-                ('do_not_accept_checks', models.BooleanField(default=False, help_text='Returned checks: take cash, card or money order only.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('search_vector', models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('name', 'care_of', 'address_line1', 'city', 'email', 'phone_digits', config='simple'), output_field=django.contrib.postgres.search.SearchVectorField())),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='receivables.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("business", "Business")], max_length=10
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "care_of",
+                    models.CharField(blank=True, max_length=200, verbose_name="in care of"),
+                ),
+                (
+                    "address_line1",
+                    models.CharField(blank=True, max_length=200, verbose_name="address"),
+                ),
+                (
+                    "address_line2",
+                    models.CharField(blank=True, max_length=200, verbose_name="address line 2"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("state", models.CharField(blank=True, default="CA", max_length=2)),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=10, verbose_name="ZIP code"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "phone_alt",
+                    models.CharField(blank=True, max_length=30, verbose_name="other phone"),
+                ),
+                ("phone_digits", models.CharField(blank=True, editable=False, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "preferred_contact",
+                    models.CharField(
+                        choices=[("mail", "Mail"), ("email", "Email"), ("phone", "Phone")],
+                        default="mail",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "do_not_accept_checks",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Returned checks: take cash, card or money order only.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "search_vector",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.contrib.postgres.search.SearchVector(
+                            "name",
+                            "care_of",
+                            "address_line1",
+                            "city",
+                            "email",
+                            "phone_digits",
+                            config="simple",
+                        ),
+                        output_field=django.contrib.postgres.search.SearchVectorField(),
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="receivables.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerEvent',
+            name="CustomerEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('business', 'Business')], max_length=10)),
-                ('name', models.CharField(max_length=200)),
-                ('care_of', models.CharField(blank=True, max_length=200, verbose_name='in care of')),
-                ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('address_line2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(blank=True, default='CA', max_length=2)),
-                ('postal_code', models.CharField(blank=True, max_length=10, verbose_name='ZIP code')),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('phone_alt', models.CharField(blank=True, max_length=30, verbose_name='other phone')),
-                ('phone_digits', models.CharField(blank=True, editable=False, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('preferred_contact', models.CharField(choices=[('mail', 'Mail'), ('email', 'Email'), ('phone', 'Phone')], default='mail', max_length=10)),
-                ('notes', models.TextField(blank=True)),
-                ('do_not_accept_checks', models.BooleanField(default=False, help_text='Returned checks: take cash, card or money order only.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('merged_into', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='receivables.customer')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='receivables.customer')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("business", "Business")], max_length=10
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "care_of",
+                    models.CharField(blank=True, max_length=200, verbose_name="in care of"),
+                ),
+                (
+                    "address_line1",
+                    models.CharField(blank=True, max_length=200, verbose_name="address"),
+                ),
+                (
+                    "address_line2",
+                    models.CharField(blank=True, max_length=200, verbose_name="address line 2"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("state", models.CharField(blank=True, default="CA", max_length=2)),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=10, verbose_name="ZIP code"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "phone_alt",
+                    models.CharField(blank=True, max_length=30, verbose_name="other phone"),
+                ),
+                ("phone_digits", models.CharField(blank=True, editable=False, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "preferred_contact",
+                    models.CharField(
+                        choices=[("mail", "Mail"), ("email", "Email"), ("phone", "Phone")],
+                        default="mail",
+                        max_length=10,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "do_not_accept_checks",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Returned checks: take cash, card or money order only.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="receivables.customer",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="receivables.customer",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='receivables_customer_search'),
+            model_name="customer",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="receivables_customer_search"
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['name'], name='receivables_customer_name'),
+            model_name="customer",
+            index=models.Index(fields=["name"], name="receivables_customer_name"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['phone_digits'], name='receivables_customer_phone'),
+            model_name="customer",
+            index=models.Index(fields=["phone_digits"], name="receivables_customer_phone"),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['email'], name='receivables_customer_email'),
+            model_name="customer",
+            index=models.Index(fields=["email"], name="receivables_customer_email"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='receivables_customer_not_self_merged'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="receivables_customer_not_self_merged",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into__isnull', True), ('is_active', False), _connector='OR'), name='receivables_customer_merged_inactive'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("merged_into__isnull", True), ("is_active", False), _connector="OR"
+                ),
+                name="receivables_customer_merged_inactive",
+            ),
         ),
     ]

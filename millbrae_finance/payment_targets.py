@@ -1,0 +1,84 @@
+"""The payment-target registry: what can be paid at the counter, by mail or through the
+lockbox, without cashiering knowing the modules that own it.
+
+Each module registers a `PaymentTargetType` from its AppConfig.ready(): receivables its
+invoices, citations and customer balances; utility billing its accounts. Cashiering asks
+the registry to find targets by number or customer, how much is due on a date, and to
+apply a payment: the target type updates its subledger (oldest item first) and returns
+the ledger lines that credit its receivable, which cashiering posts in the same entry as
+the cash, in the same transaction as the receipt.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class TargetMatch:
+    """One payable thing a search found."""
+
+    kind: str  # the registered type's key, e.g. "invoice"
+    reference: str  # its number within that type, e.g. "INV-001042"
+    label: str  # what the clerk reads: "Invoice INV-001042, facility rental"
+    customer: str  # who owes it: "C000123 Delgado, Carmen"
+    amount_due: Decimal
+    warnings: tuple[str, ...] = ()  # e.g. "Do not accept checks"
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """A ledger line the payment makes: a credit (negative amount) to a receivable."""
+
+    account: Any  # ledger.models.Account; typed loosely so this module imports no app
+    amount: Decimal
+    memo: str = ""
+
+
+class PaymentTargetType(Protocol):
+    key: str
+    label: str
+
+    def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
+        """Targets whose number, customer name or address matches, best first."""
+
+    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
+        """What is owed on the target at the end of a day."""
+
+    def apply_payment(
+        self, reference: str, *, amount: Decimal, as_of: dt.date, receipt: str, actor: Any
+    ) -> Sequence[CreditLine]:
+        """Apply a payment (oldest open item first) inside the caller's transaction and
+        return the credit lines to post; the caller posts them with the cash."""
+
+
+_types: dict[str, PaymentTargetType] = {}
+
+
+def register_payment_target(target_type: PaymentTargetType) -> None:
+    """Register (or replace, by key) a kind of payable thing."""
+    _types[target_type.key] = target_type
+
+
+def payment_target_types() -> list[PaymentTargetType]:
+    return list(_types.values())
+
+
+def payment_target_type(key: str) -> PaymentTargetType:
+    try:
+        return _types[key]
+    except KeyError:
+        raise LookupError(f"Nothing payable of kind {key!r} is registered.") from None
+
+
+def find_payment_targets(text: str, *, limit: int = 20) -> list[TargetMatch]:
+    """Search every registered kind; the counter's one search box."""
+    text = text.replace("\x00", "").strip()
+    if not text:
+        return []
+    found: list[TargetMatch] = []
+    for target_type in _types.values():
+        found.extend(target_type.find(text, limit=limit))
+    return found[:limit]

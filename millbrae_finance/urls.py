@@ -18,5 +18,6 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
     path("ledger/", include("ledger.urls")),
+    path("receivables/", include("receivables.urls")),
     path("admin/", admin.site.urls),
 ]

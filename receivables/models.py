@@ -2,10 +2,12 @@
 citations and receipts all belong to a customer)."""
 
 import pghistory
-from django.contrib.postgres.indexes import GinIndex
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class CustomerKind(models.TextChoices):
@@ -80,6 +82,11 @@ class Customer(models.Model):
             models.Index(fields=["name"], name="receivables_customer_name"),
             models.Index(fields=["phone_digits"], name="receivables_customer_phone"),
             models.Index(fields=["email"], name="receivables_customer_email"),
+            # An email prefix ("jdoe@", any case) is found by LIKE on the lowered address.
+            models.Index(
+                OpClass(Lower("email"), name="text_pattern_ops"),
+                name="receivables_customer_email_lk",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -98,3 +105,30 @@ class Customer(models.Model):
     @property
     def number(self) -> str:
         return f"C{self.pk:06d}"
+
+
+@pghistory.track()
+class CustomerMerge(models.Model):
+    """One merge of a duplicate customer into the one that survives. Its one-time key,
+    made when the confirmation was shown, makes a double-clicked Merge happen once."""
+
+    duplicate = models.OneToOneField(
+        Customer, on_delete=models.PROTECT, related_name="merged_as_duplicate"
+    )
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_in")
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    # What each registered module moved: {"utility accounts": 2, ...}.
+    moved = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(duplicate=models.F("survivor")),
+                name="receivables_customermerge_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate.number} into {self.survivor.number}"

@@ -34,10 +34,22 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **chart_samples(),
         **period_samples(),
         **journal_samples(users),
+        **customer_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
     return samples[name]
+
+
+def customer_samples() -> dict:
+    """The customer URLs: one customer."""
+    from tests.receivables.conftest import make_customer
+
+    customer = make_customer("Role, Matrix")
+    return {
+        "receivables:customer_detail": {"pk": customer.pk},
+        "receivables:customer_edit": {"pk": customer.pk},
+    }
 
 
 def journal_samples(users: dict) -> dict:

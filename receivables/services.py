@@ -1,0 +1,228 @@
+"""Every change to the customer master: create, edit, and merge two duplicates."""
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from receivables.merge import registered_customer_merges
+from receivables.models import Customer, CustomerMerge
+
+# The fields a person edits on the customer form, in the form's order.
+CUSTOMER_FIELDS = (
+    "kind",
+    "name",
+    "care_of",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "phone_alt",
+    "email",
+    "preferred_contact",
+    "notes",
+    "do_not_accept_checks",
+)
+# Contact fields a survivor takes from the duplicate when its own are blank.
+FILLED_ON_MERGE = ("care_of", "phone", "phone_alt", "email")
+
+
+def phone_digits_for(*phones: str) -> str:
+    """The digits of each phone, and for a ten-digit number also its last seven, so
+    "(650) 259-2334" is found by a prefix of "6502592334" or of "2592334"."""
+    terms: list[str] = []
+    for phone in phones:
+        digits = re.sub(r"\D", "", phone or "")
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+        if not digits:
+            continue
+        terms.append(digits)
+        if len(digits) == 10:
+            terms.append(digits[3:])
+    return " ".join(dict.fromkeys(terms))[:40]
+
+
+def _with_phone_digits(customer: Customer) -> Customer:
+    customer.phone_digits = phone_digits_for(customer.phone, customer.phone_alt)
+    return customer
+
+
+def build_customer(**values: object) -> Customer:
+    """An unsaved customer with its phone digits filled (demo data and bulk loads use it
+    with bulk_create)."""
+    return _with_phone_digits(Customer(**values))
+
+
+def create_customer(
+    *,
+    kind: str,
+    name: str,
+    care_of: str = "",
+    address_line1: str = "",
+    address_line2: str = "",
+    city: str = "",
+    state: str = "CA",
+    postal_code: str = "",
+    phone: str = "",
+    phone_alt: str = "",
+    email: str = "",
+    preferred_contact: str = "mail",
+    notes: str = "",
+    do_not_accept_checks: bool = False,
+    actor: AbstractBaseUser,
+) -> Customer:
+    """Add a customer to the master."""
+    with transaction.atomic(durable=True):
+        customer = build_customer(
+            kind=kind,
+            name=name.strip(),
+            care_of=care_of,
+            address_line1=address_line1,
+            address_line2=address_line2,
+            city=city,
+            state=state,
+            postal_code=postal_code,
+            phone=phone,
+            phone_alt=phone_alt,
+            email=email,
+            preferred_contact=preferred_contact,
+            notes=notes,
+            do_not_accept_checks=do_not_accept_checks,
+        )
+        customer.full_clean(validate_constraints=False)
+        customer.save()
+    return customer
+
+
+def update_customer(
+    customer: Customer,
+    *,
+    kind: str,
+    name: str,
+    care_of: str,
+    address_line1: str,
+    address_line2: str,
+    city: str,
+    state: str,
+    postal_code: str,
+    phone: str,
+    phone_alt: str,
+    email: str,
+    preferred_contact: str,
+    notes: str,
+    do_not_accept_checks: bool,
+    is_active: bool,
+    actor: AbstractBaseUser,
+) -> Customer:
+    """Change a customer's name, address, contacts and flags. A merged customer is
+    history: it no longer changes."""
+    with transaction.atomic(durable=True):
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.merged_into_id is not None:
+            raise ValidationError(
+                f"{customer.number} was merged into C{customer.merged_into_id:06d}: "
+                "edit that customer instead."
+            )
+        values = {
+            "kind": kind,
+            "name": name.strip(),
+            "care_of": care_of,
+            "address_line1": address_line1,
+            "address_line2": address_line2,
+            "city": city,
+            "state": state,
+            "postal_code": postal_code,
+            "phone": phone,
+            "phone_alt": phone_alt,
+            "email": email,
+            "preferred_contact": preferred_contact,
+            "notes": notes,
+            "do_not_accept_checks": do_not_accept_checks,
+            "is_active": is_active,
+        }
+        for field, value in values.items():
+            setattr(customer, field, value)
+        _with_phone_digits(customer).full_clean(validate_constraints=False)
+        customer.save()
+    return customer
+
+
+def merge_customers(
+    duplicate: Customer,
+    *,
+    survivor: Customer,
+    idempotency_key: str,
+    actor: AbstractBaseUser,
+) -> CustomerMerge:
+    """Merge a duplicate customer into the survivor: every registered module moves its
+    rows, the survivor takes the duplicate's notes, the contacts it lacks and its
+    do-not-accept-checks flag, and the duplicate becomes inactive, merged into it. A
+    repeat with the same key returns the first merge."""
+    if duplicate.pk == survivor.pk:
+        raise ValidationError({"survivor": "A customer cannot be merged into itself."})
+    with transaction.atomic(durable=True):
+        # Both rows, always in id order, so two merges of the same pair cannot deadlock.
+        locked = Customer.objects.select_for_update().filter(pk__in=[duplicate.pk, survivor.pk])
+        rows = {row.pk: row for row in locked.order_by("pk")}
+        duplicate, survivor = rows[duplicate.pk], rows[survivor.pk]
+        # Read under the locks: a double-click's second request waits here for the first.
+        done = CustomerMerge.objects.filter(idempotency_key=idempotency_key).first()
+        if done is not None:
+            return done
+        _check_mergeable(duplicate, survivor)
+        moved = {
+            name: move(duplicate=duplicate, survivor=survivor, actor=actor)
+            for name, move in registered_customer_merges().items()
+        }
+        _absorb(survivor, duplicate, actor=actor)
+        duplicate.is_active = False
+        duplicate.merged_into = survivor
+        duplicate.save(update_fields=["is_active", "merged_into"])
+        return CustomerMerge.objects.create(
+            duplicate=duplicate,
+            survivor=survivor,
+            merged_by=actor,
+            idempotency_key=idempotency_key,
+            moved=moved,
+        )
+
+
+def _check_mergeable(duplicate: Customer, survivor: Customer) -> None:
+    if duplicate.merged_into_id is not None:
+        raise ValidationError(
+            {
+                "duplicate": f"{duplicate.number} was already merged into "
+                f"C{duplicate.merged_into_id:06d}."
+            }
+        )
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            {
+                "survivor": f"{survivor.number} was merged into C{survivor.merged_into_id:06d}: "
+                "merge into that customer instead."
+            }
+        )
+    if not survivor.is_active:
+        raise ValidationError(
+            {"survivor": f"{survivor.number} is inactive: choose an active customer to keep."}
+        )
+
+
+def _absorb(survivor: Customer, duplicate: Customer, *, actor: AbstractBaseUser) -> None:
+    for field in FILLED_ON_MERGE:
+        if not getattr(survivor, field) and getattr(duplicate, field):
+            setattr(survivor, field, getattr(duplicate, field))
+    survivor.do_not_accept_checks = survivor.do_not_accept_checks or duplicate.do_not_accept_checks
+    today = timezone.localdate().isoformat()
+    who = actor.get_username()
+    lines = [survivor.notes.rstrip()] if survivor.notes.strip() else []
+    lines.append(f"Merged {duplicate.number} into this customer on {today} by {who}.")
+    if duplicate.notes.strip():
+        lines.append(f"Notes from {duplicate.number}: {duplicate.notes.strip()}")
+    survivor.notes = "\n".join(lines)
+    _with_phone_digits(survivor).save()

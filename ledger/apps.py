@@ -23,14 +23,14 @@ class LedgerConfig(AppConfig):
         register_workload("ledger_trial_balance", trial_balance_workload)
 
         for label, url_name in [
-            ("Journal entries", "ledger:entry_list"),
-            ("Manual journals", "ledger:journal_list"),
+            ("Entries", "ledger:entry_list"),
+            ("Journals", "ledger:journal_list"),
             ("Trial balance", "ledger:trial_balance"),
             ("Balance sheet", "ledger:balance_sheet"),
             ("Revenue & expenditure", "ledger:revenue_expenditure"),
             ("Reconciliation", "ledger:reconciliation"),
             ("Periods", "ledger:period_list"),
-            ("Chart of accounts", "ledger:account_list"),
+            ("Accounts", "ledger:account_list"),
         ]:
             register_nav_item(label=label, url_name=url_name, section="Books")
 

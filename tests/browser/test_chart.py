@@ -37,7 +37,7 @@ def test_admin_opens_an_account_and_finds_it_with_the_search_box(
 ):
     make_user(Role.ADMINISTRATOR)
     log_in(page, live_server, "t_admin")
-    page.click("nav.mainnav >> text=Chart of accounts")
+    page.click("nav.mainnav >> text=Accounts")
     page.wait_for_url("**/ledger/accounts/")
     expect(page.locator("#results")).to_contain_text("2 accounts")
     screenshot(page, "chart-account-list")

@@ -46,7 +46,7 @@ def test_technician_builds_a_balanced_entry_and_a_senior_approves_it(
     make_user(Role.ACCOUNTING_TECHNICIAN)
     make_user(Role.SENIOR_ACCOUNTING_TECHNICIAN)
     log_in(page, live_server, "t_tech")
-    page.click("nav.mainnav >> text=Manual journals")
+    page.click("nav.mainnav >> text=Journals")
     page.click("text=New journal entry")
     page.wait_for_url("**/ledger/journals/new/")
     assert page.input_value("#id_entry_date") == f"{timezone.localdate():%Y-%m-%d}"
@@ -147,7 +147,7 @@ def test_entry_list_filters_in_place(page, live_server, screenshot, books):
             prepared_by=tech,
         )
     log_in(page, live_server, "t_auditor")
-    page.click("nav.mainnav >> text=Journal entries")
+    page.click("nav.mainnav >> text=Entries")
     page.wait_for_url("**/ledger/entries/")
     assert "3 entries" in page.locator("#results").inner_text()
     page.fill("#id_text", "envel")
@@ -192,7 +192,7 @@ def test_technician_imports_a_journal_file_and_sees_row_errors(
     page.wait_for_url("**/ledger/journals/*/")
     assert "Imported 2 lines from good.csv" in page.locator(".messages").inner_text()
     assert "Draft" in page.locator("h1").inner_text()
-    page.click("nav.mainnav >> text=Manual journals")
+    page.click("nav.mainnav >> text=Journals")
     expect(page.locator("#results")).to_contain_text("Postage from the mail house invoice")
     assert page.problems == []
     screenshot(page, "journal-list")

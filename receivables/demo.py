@@ -1,17 +1,26 @@
 """Demo customers: a few hundred people and businesses of Millbrae and its neighbours,
 the same every run (seeded random), added once (a second seed adds none)."""
 
+import datetime
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from receivables.models import ContactMethod, Customer, CustomerKind
+from ledger.models import Account
+from receivables.fee_rules import FeeRule, FeeTerms, Tier, problems_with
+from receivables.models import ContactMethod, Customer, CustomerKind, Fee, FeeStatus, FeeTier
 from receivables.services import build_customer
 
 DEMO_PEOPLE = 300
 DEMO_BUSINESSES = 60
 SEED = 94030
+# The demo fee schedule's start: the fiscal year the demo data begins in.
+FEES_FROM = datetime.date(2025, 7, 1)
 
 FIRST_NAMES = [
     "Maria",
@@ -204,3 +213,146 @@ def seed_customers(log: Callable[[str], None]) -> None:
             return
         made = Customer.objects.bulk_create(demo_customers(random.Random(SEED)), batch_size=1000)
         log(f"Customers: {len(made)} added.")
+
+
+@dataclass(frozen=True)
+class DemoFee:
+    code: str
+    description: str
+    account: str
+    rule: FeeRule
+    amount: str | None = None
+    rate: str | None = None
+    tiers: tuple[tuple[str | None, str], ...] = ()
+    minimum: str | None = None
+    unit_name: str = "unit"
+    effective_from: datetime.date = FEES_FROM
+    effective_to: datetime.date | None = None
+    notes: str = ""
+
+
+# A city's master fee schedule, adopted by council resolution for the fiscal year.
+DEMO_FEES = [
+    DemoFee(
+        "FACILITY-RENTAL",
+        "Community center room rental",
+        "101-6100-4710",
+        FeeRule.PER_UNIT,
+        rate="85.00",
+        unit_name="hour",
+        minimum="170.00",
+        effective_to=datetime.date(2027, 6, 30),
+        notes="Two-hour minimum.",
+    ),
+    DemoFee(
+        "FACILITY-RENTAL",
+        "Community center room rental",
+        "101-6100-4710",
+        FeeRule.PER_UNIT,
+        rate="92.00",
+        unit_name="hour",
+        minimum="184.00",
+        effective_from=datetime.date(2027, 7, 1),
+        notes="FY 2027-28 rate, Resolution 27-041. Two-hour minimum.",
+    ),
+    DemoFee(
+        "FALSE-ALARM",
+        "False alarm response, by alarms in a calendar year",
+        "101-1100-4920",
+        FeeRule.TIERED,
+        tiers=(("2", "0.00"), ("3", "100.00"), (None, "250.00")),
+        unit_name="alarm",
+        notes="First two alarms in a year are free; the third $100; each after $250.",
+    ),
+    DemoFee(
+        "DAMAGE-CITY-PROPERTY",
+        "Damage to city property, cost pass-through",
+        "101-1100-4920",
+        FeeRule.PER_UNIT,
+        rate="1.00",
+        unit_name="dollar of repair cost",
+    ),
+    DemoFee(
+        "REINSPECTION",
+        "Building permit re-inspection",
+        "101-5100-4520",
+        FeeRule.FLAT,
+        amount="148.00",
+    ),
+    DemoFee("RETURNED-CHECK", "Returned check fee", "101-1100-4920", FeeRule.FLAT, amount="25.00"),
+    DemoFee(
+        "LATE-PAYMENT",
+        "Late payment penalty",
+        "101-1100-4920",
+        FeeRule.PERCENT,
+        rate="10",
+        minimum="5.00",
+    ),
+    DemoFee("PKG-EXPIRED-METER", "Parking: expired meter", "101-2100-4610", FeeRule.FLAT, "45.00"),
+    DemoFee("PKG-RED-ZONE", "Parking: red zone", "101-2100-4610", FeeRule.FLAT, "60.00"),
+    DemoFee(
+        "PKG-STREET-SWEEP",
+        "Parking: no parking, street sweeping",
+        "101-2100-4610",
+        FeeRule.FLAT,
+        "55.00",
+    ),
+    DemoFee(
+        "ADMIN-CITATION",
+        "Administrative citation, first violation",
+        "101-2100-4620",
+        FeeRule.FLAT,
+        "100.00",
+    ),
+]
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def seed_fees(log: Callable[[str], None]) -> None:
+    """The demo fee schedule, prepared by the demo technician and approved by the demo
+    supervisor; added once. Terms are checked by fee_rules as the services check them."""
+    with transaction.atomic():
+        if Fee.objects.exists():
+            log("Fees: already seeded.")
+            return
+        preparer = User.objects.get(username="tech")
+        approver = User.objects.get(username="supervisor")
+        fallback = Account.objects.get(number="101-1100-4920")
+        accounts = {account.number: account for account in Account.objects.postable()}
+        for demo in DEMO_FEES:
+            tiers = tuple(Tier(_money(up_to), Decimal(rate)) for up_to, rate in demo.tiers)
+            terms = FeeTerms(
+                rule=demo.rule,
+                amount=_money(demo.amount),
+                rate=_money(demo.rate),
+                tiers=tiers,
+                minimum=_money(demo.minimum),
+                unit_name=demo.unit_name,
+            )
+            if problems := problems_with(terms):
+                raise ValueError(f"Demo fee {demo.code}: {problems}")
+            fee = Fee.objects.create(
+                code=demo.code,
+                description=demo.description,
+                revenue_account=accounts.get(demo.account, fallback),
+                rule=demo.rule,
+                amount=terms.amount,
+                rate=terms.rate,
+                minimum=terms.minimum,
+                unit_name=demo.unit_name,
+                effective_from=demo.effective_from,
+                effective_to=demo.effective_to,
+                notes=demo.notes,
+                status=FeeStatus.APPROVED,
+                prepared_by=preparer,
+                approved_by=approver,
+                approved_at=timezone.now(),
+            )
+            FeeTier.objects.bulk_create(
+                FeeTier(fee=fee, position=number, up_to=tier.up_to, rate=tier.rate)
+                for number, tier in enumerate(tiers, start=1)
+            )
+        log(f"Fees: {len(DEMO_FEES)} fee versions added.")

@@ -22,6 +22,8 @@ POST_ONLY: set[str] = {
     "ledger:period_reopen",
     "ledger:fiscal_year_create",
     "ledger:fiscal_year_close",
+    "receivables:fee_approve",
+    "receivables:fee_retire",
 }
 
 
@@ -35,6 +37,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **period_samples(),
         **journal_samples(users),
         **customer_samples(),
+        **fee_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -49,6 +52,32 @@ def customer_samples() -> dict:
     return {
         "receivables:customer_detail": {"pk": customer.pk},
         "receivables:customer_edit": {"pk": customer.pk},
+    }
+
+
+def fee_samples() -> dict:
+    """The fee schedule URLs: one draft fee version, prepared by a user outside the matrix."""
+    from django.contrib.auth.models import User
+
+    from receivables.models import Fee
+    from tests.conftest import make_user
+    from tests.receivables.conftest import make_fee
+
+    # Called once per URL: the same fee each time.
+    fee = Fee.objects.filter(code="ROLE-MATRIX").first()
+    if fee is None:
+        preparer = User.objects.filter(username="fee_matrix_preparer").first()
+        fee = make_fee(
+            "ROLE-MATRIX", prepared_by=preparer or make_user(None, "fee_matrix_preparer")
+        )
+    return {
+        name: {"pk": fee.pk}
+        for name in (
+            "receivables:fee_detail",
+            "receivables:fee_edit",
+            "receivables:fee_approve",
+            "receivables:fee_retire",
+        )
     }
 
 

@@ -119,11 +119,13 @@ def calculate_fee(
     elif rule == FeeRule.PER_UNIT:
         units = _required(units, "units")
         raw = units * terms.rate
-        steps.append(f"{units:,} {terms.unit_name}(s) × ${terms.rate:,} = ${raw:,.4f}")
+        steps.append(
+            f"{_qty(units)} {terms.unit_name}(s) × {_dollars(terms.rate)} = {_dollars(raw)}"
+        )
     elif rule == FeeRule.PERCENT:
         base = _required(base, "base")
         raw = base * terms.rate / HUNDRED
-        steps.append(f"{terms.rate}% of ${base:,.2f} = ${raw:,.4f}")
+        steps.append(f"{_qty(terms.rate)}% of {_dollars(base)} = {_dollars(raw)}")
     else:
         units = _required(units, "units")
         raw = ZERO
@@ -134,8 +136,8 @@ def calculate_fee(
                 break
             charge = (end - start) * tier.rate
             steps.append(
-                f"{start:,} to {end:,} {terms.unit_name}s: {end - start:,} × ${tier.rate:,}"
-                f" = ${charge:,.4f}"
+                f"{_qty(start)} to {_qty(end)} {terms.unit_name}s: {_qty(end - start)} × "
+                f"{_dollars(tier.rate)} = {_dollars(charge)}"
             )
             raw += charge
             start = end
@@ -150,6 +152,19 @@ def calculate_fee(
     amount = to_money(raw)
     steps.append(f"Fee: ${amount:,.2f}")
     return Calculation(amount, steps)
+
+
+def _qty(value: Decimal) -> str:
+    """A quantity as a person writes it: 2, 2.5, 1,250 (no trailing zeros)."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _dollars(value: Decimal) -> str:
+    """Dollars to the cent, or to as many places as a rate or an unrounded product has."""
+    if value == value.quantize(Decimal("0.01")):
+        return f"${value:,.2f}"
+    return "$" + _qty(value)
 
 
 def _required(value: Decimal | None, name: str) -> Decimal:

@@ -19,6 +19,7 @@ def test_per_unit_rounds_half_up_once_at_the_end():
     terms = FeeTerms(FeeRule.PER_UNIT, rate=D("0.125"), unit_name="sq ft")
     assert calculate_fee(terms, units=D("3")).amount == D("0.38")  # 0.375 rounds up
     assert calculate_fee(terms, units=D("1000")).amount == D("125.00")
+    assert calculate_fee(terms, units=D("3")).steps[0] == "3 sq ft(s) × $0.125 = $0.375"
 
 
 def test_percentage_of_a_base_with_a_minimum_and_maximum():
@@ -41,7 +42,11 @@ def test_tiered_charges_each_band_at_its_rate():
     result = calculate_fee(terms, units=D("60"))
     # 10 × 5.00 + 40 × 3.50 + 10 × 2.00
     assert result.amount == D("210.00")
-    assert len(result.steps) == 4
+    assert result.steps[:3] == [
+        "0 to 10 inspections: 10 × $5.00 = $50.00",
+        "10 to 50 inspections: 40 × $3.50 = $140.00",
+        "50 to 60 inspections: 10 × $2.00 = $20.00",
+    ]
     assert calculate_fee(terms, units=D("4")).amount == D("20.00")
 
 

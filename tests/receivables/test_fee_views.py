@@ -272,8 +272,8 @@ def test_fee_calculator_shows_amount_and_steps(client, people, schedule):
     )
     content = response.content.decode()
     assert '<span class="amount">$350.00</span>' in content
-    assert "2 to 3 alarms: 1 × $100 = $100.0000" in content
-    assert "3 to 4 alarms: 1 × $250 = $250.0000" in content
+    assert "2 to 3 alarms: 1 × $100.00 = $100.00" in content
+    assert "3 to 4 alarms: 1 × $250.00 = $250.00" in content
     response = client.get(
         CALCULATOR, {"code": "LATE-PAYMENT", "on_date": "2026-08-01", "base": "20"}
     )

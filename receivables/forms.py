@@ -10,6 +10,7 @@ from ledger.models import Account, AccountType
 from receivables.fee_rules import FeeRule, Tier
 from receivables.fees import MAX_TIERS
 from receivables.models import ContactMethod, Customer, CustomerKind, Fee, FeeStatus
+from receivables.services import CUSTOMER_FIELDS
 
 STATUS_CHOICES = [("", "Active"), ("inactive", "Inactive or merged"), ("all", "All")]
 ZIP_CODE = re.compile(r"([0-9]{5})(?:-?([0-9]{4}))?")
@@ -62,23 +63,7 @@ def _phone(value: str, label: str) -> str:
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = [
-            "kind",
-            "name",
-            "care_of",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "phone",
-            "phone_alt",
-            "email",
-            "preferred_contact",
-            "notes",
-            "do_not_accept_checks",
-            "is_active",
-        ]
+        fields = [*CUSTOMER_FIELDS, "is_active"]
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 4}),
             "state": forms.TextInput(attrs={"size": 2, "autocapitalize": "characters"}),

@@ -39,6 +39,20 @@ class TrialBalance:
         return f"{self.first} through {self.last} · {self.fund or 'All funds'}"
 
 
+def _from_period(path: str, period: FiscalPeriod) -> Q:
+    """`path` (e.g. "balances__period") is the period given or a later one."""
+    return Q(**{f"{path}__fiscal_year__year__gt": period.fiscal_year.year}) | Q(
+        **{f"{path}__fiscal_year": period.fiscal_year, f"{path}__number__gte": period.number}
+    )
+
+
+def _through_period(path: str, period: FiscalPeriod) -> Q:
+    """`path` is the period given or an earlier one."""
+    return Q(**{f"{path}__fiscal_year__year__lt": period.fiscal_year.year}) | Q(
+        **{f"{path}__fiscal_year": period.fiscal_year, f"{path}__number__lte": period.number}
+    )
+
+
 def periods_in_order():
     """Every fiscal period, oldest first, for choosing a range."""
     return FiscalPeriod.objects.select_related("fiscal_year").order_by(
@@ -54,16 +68,8 @@ def trial_balance(
 
     Year-end closing of revenue and expenditure into fund balance is not posted yet, so
     their beginning balances include prior years."""
-    in_range = Q(balances__period__fiscal_year__year__gt=first.fiscal_year.year) | Q(
-        balances__period__fiscal_year=first.fiscal_year, balances__period__number__gte=first.number
-    )
-    in_range &= Q(balances__period__fiscal_year__year__lt=last.fiscal_year.year) | Q(
-        balances__period__fiscal_year=last.fiscal_year, balances__period__number__lte=last.number
-    )
-    before = Q(
-        balances__period__fiscal_year=first.fiscal_year, balances__period__number__lt=first.number
-    )
-    before |= Q(balances__period__fiscal_year__year__lt=first.fiscal_year.year)
+    in_range = _from_period("balances__period", first) & _through_period("balances__period", last)
+    before = ~_from_period("balances__period", first)
 
     def net(condition: Q):
         return Coalesce(Sum("balances__debits", filter=condition), Value(ZERO)) - Coalesce(
@@ -151,12 +157,7 @@ def account_activity(
         elif key <= _period_key(last):
             debits += balance.debits
             credits += balance.credits
-    in_range = Q(entry__period__fiscal_year__year__gt=first.fiscal_year.year) | Q(
-        entry__period__fiscal_year=first.fiscal_year, entry__period__number__gte=first.number
-    )
-    in_range &= Q(entry__period__fiscal_year__year__lt=last.fiscal_year.year) | Q(
-        entry__period__fiscal_year=last.fiscal_year, entry__period__number__lte=last.number
-    )
+    in_range = _from_period("entry__period", first) & _through_period("entry__period", last)
     order = [F("entry__entry_date").asc(), F("entry_id").asc(), F("id").asc()]
     # The running balance is a window over the whole range, computed before any page is
     # cut from it, so page 3 still carries the balance of pages 1 and 2.
@@ -237,9 +238,7 @@ def balance_sheet(*, fund: Fund, as_of: FiscalPeriod) -> BalanceSheet:
     before the year-end closing entries exist."""
     from ledger.models import AccountType
 
-    through = Q(balances__period__fiscal_year__year__lt=as_of.fiscal_year.year) | Q(
-        balances__period__fiscal_year=as_of.fiscal_year, balances__period__number__lte=as_of.number
-    )
+    through = _through_period("balances__period", as_of)
     accounts = Account.objects.filter(fund=fund)
     assets = _section(
         "Assets", _signed_totals(accounts.filter(account_type=AccountType.ASSET), through)
@@ -311,12 +310,7 @@ def revenue_expenditure_statement(
     """Revenues and expenditures of one fund over a period range, and the difference."""
     from ledger.models import AccountType
 
-    in_range = Q(balances__period__fiscal_year__year__gt=first.fiscal_year.year) | Q(
-        balances__period__fiscal_year=first.fiscal_year, balances__period__number__gte=first.number
-    )
-    in_range &= Q(balances__period__fiscal_year__year__lt=last.fiscal_year.year) | Q(
-        balances__period__fiscal_year=last.fiscal_year, balances__period__number__lte=last.number
-    )
+    in_range = _from_period("balances__period", first) & _through_period("balances__period", last)
     accounts = Account.objects.filter(fund=fund)
     # The year-end closing entries zero these accounts in period 13; the statement shows
     # the year's activity, so they are taken back out.

@@ -115,7 +115,7 @@ def calculate_fee(
     steps: list[str] = []
     if rule == FeeRule.FLAT:
         raw = terms.amount
-        steps.append(f"Flat fee: ${raw:,.2f}")
+        steps.append(f"Flat fee: {_dollars(raw)}")
     elif rule == FeeRule.PER_UNIT:
         units = _required(units, "units")
         raw = units * terms.rate
@@ -144,13 +144,13 @@ def calculate_fee(
         if units > start:
             raise ValueError(f"{units:,} {terms.unit_name}s is beyond the last tier.")
     if terms.minimum is not None and raw < terms.minimum:
-        steps.append(f"Raised to the minimum, ${terms.minimum:,.2f}")
+        steps.append(f"Raised to the minimum, {_dollars(terms.minimum)}")
         raw = terms.minimum
     if terms.maximum is not None and raw > terms.maximum:
-        steps.append(f"Limited to the maximum, ${terms.maximum:,.2f}")
+        steps.append(f"Limited to the maximum, {_dollars(terms.maximum)}")
         raw = terms.maximum
     amount = to_money(raw)
-    steps.append(f"Fee: ${amount:,.2f}")
+    steps.append(f"Fee: {_dollars(amount)}")
     return Calculation(amount, steps)
 
 

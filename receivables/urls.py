@@ -1,6 +1,7 @@
 from django.urls import path
 
-from receivables import views
+from receivables.views import citations, collections, invoices, penalties
+from receivables.views import customers as views
 
 app_name = "receivables"
 
@@ -17,4 +18,9 @@ urlpatterns = [
     path("fees/<int:pk>/edit/", views.fee_edit, name="fee_edit"),
     path("fees/<int:pk>/approve/", views.fee_approve, name="fee_approve"),
     path("fees/<int:pk>/retire/", views.fee_retire, name="fee_retire"),
+    # Each area keeps its own routes beside its views.
+    *invoices.urlpatterns,
+    *citations.urlpatterns,
+    *penalties.urlpatterns,
+    *collections.urlpatterns,
 ]

@@ -32,6 +32,7 @@ class Parking:
         return [CreditLine(account="101-0000-1130", amount=-amount, memo=receipt)]
 
 
+@pytest.mark.django_db
 def test_registered_targets_are_found_due_and_paid_through_the_registry():
     parking = Parking()
     register_payment_target(parking)

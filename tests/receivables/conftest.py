@@ -106,3 +106,197 @@ def make_fee(
             rate=Decimal(tier_rate),
         )
     return fee
+
+
+# ---------------------------------------------------------------- billing fixtures
+
+AR_CHART = [
+    # (number, name, type, control subledger)
+    ("101-0000-1010", "Pooled cash", "asset", ""),
+    ("101-0000-1120", "Miscellaneous accounts receivable", "asset", "misc_ar"),
+    ("101-0000-1130", "Fines receivable", "asset", "fines_ar"),
+    ("101-0000-1310", "Due from other funds", "asset", ""),
+    ("101-0000-2110", "Due to other funds", "liability", ""),
+    ("101-1100-4920", "Miscellaneous revenue", "revenue", ""),
+    ("101-1100-5310", "Contract services", "expenditure", ""),
+    ("101-1100-5720", "Uncollectible accounts", "expenditure", ""),
+    ("101-2100-4610", "Parking fines", "revenue", ""),
+    ("101-2100-4620", "Administrative citations", "revenue", ""),
+    ("101-5100-4520", "Building permits", "revenue", ""),
+    ("101-6100-4710", "Facility rentals", "revenue", ""),
+    ("101-1100-4910", "Penalties and late charges", "revenue", ""),
+]
+
+
+def make_ar_chart() -> dict[str, Account]:
+    """The General Fund accounts receivables posts to, with misc AR and fines AR marked
+    as control accounts; FY 2026 and FY 2027 open."""
+    from ledger.models import Department, Fund, FundType, ObjectCode
+    from ledger.services import create_account, create_fiscal_year
+
+    fund, _ = Fund.objects.get_or_create(
+        code="101", defaults={"name": "General Fund", "fund_type": FundType.GENERAL}
+    )
+    accounts = {}
+    for number, name, kind, control in AR_CHART:
+        existing = Account.objects.filter(number=number).first()
+        if existing is not None:
+            accounts[number] = existing
+            continue
+        _, department_code, object_code = number.split("-")
+        department, _ = Department.objects.get_or_create(
+            code=department_code, defaults={"name": f"Department {department_code}"}
+        )
+        code, _ = ObjectCode.objects.get_or_create(
+            code=object_code, defaults={"name": name, "account_type": kind}
+        )
+        accounts[number] = create_account(
+            fund=fund, department=department, object_code=code, control_subledger=control
+        )
+    create_fiscal_year(2026)
+    create_fiscal_year(2027)
+    return accounts
+
+
+@pytest.fixture
+def ar_chart(db) -> dict[str, Account]:
+    return make_ar_chart()
+
+
+@pytest.fixture
+def ar_users(db) -> dict:
+    """A technician, a second technician, a senior, two supervisors, a clerk, an auditor."""
+    from millbrae_finance.roles import Role
+    from tests.conftest import make_user
+
+    return {
+        "tech": make_user(Role.ACCOUNTING_TECHNICIAN, "ar_tech"),
+        "tech2": make_user(Role.ACCOUNTING_TECHNICIAN, "ar_tech2"),
+        "senior": make_user(Role.SENIOR_ACCOUNTING_TECHNICIAN, "ar_senior"),
+        "supervisor": make_user(Role.FINANCE_SUPERVISOR, "ar_supervisor"),
+        "supervisor2": make_user(Role.FINANCE_SUPERVISOR, "ar_supervisor2"),
+        "clerk": make_user(Role.COUNTER_CLERK, "ar_clerk"),
+        "auditor": make_user(Role.AUDITOR, "ar_auditor"),
+    }
+
+
+AR_FEES = [
+    # (code, account, rule, amount, rate, unit)
+    ("REINSPECTION", "101-5100-4520", "flat", "148.00", None, "unit"),
+    ("FACILITY-RENTAL", "101-6100-4710", "per_unit", None, "85.00", "hour"),
+    ("RETURNED-CHECK", "101-1100-4920", "flat", "25.00", None, "unit"),
+    ("PKG-EXPIRED-METER", "101-2100-4610", "flat", "45.00", None, "unit"),
+    ("PKG-RED-ZONE", "101-2100-4610", "flat", "60.00", None, "unit"),
+    ("ADMIN-CITATION", "101-2100-4620", "flat", "100.00", None, "unit"),
+]
+
+
+@pytest.fixture
+def ar_fees(ar_chart, ar_users) -> dict[str, Fee]:
+    """Approved fees from FY 2026 on, each billing to its account in the AR chart."""
+    from django.utils import timezone
+
+    from receivables.models import FeeStatus
+
+    fees = {}
+    for code, account, rule, amount, rate, unit in AR_FEES:
+        fees[code] = Fee.objects.create(
+            code=code,
+            description=code.replace("-", " ").title(),
+            revenue_account=ar_chart[account],
+            rule=rule,
+            amount=Decimal(amount) if amount else None,
+            rate=Decimal(rate) if rate else None,
+            unit_name=unit,
+            effective_from=datetime.date(2025, 7, 1),
+            status=FeeStatus.APPROVED,
+            prepared_by=ar_users["tech"],
+            approved_by=ar_users["supervisor"],
+            approved_at=timezone.now(),
+        )
+    return fees
+
+
+def make_invoice(
+    customer: Customer,
+    *,
+    actor,
+    amount: str = "148.00",
+    invoice_date: datetime.date = datetime.date(2026, 10, 5),
+    terms_days: int = 30,
+    account_number: str = "101-1100-4920",
+    issue: bool = True,
+    description: str = "Services",
+):
+    """An invoice with one free line, issued (posted) unless issue=False. Needs ar_fees
+    (free lines bill to accounts the fee schedule uses)."""
+    from receivables.invoicing import LineInput, create_invoice, issue_invoice
+
+    invoice = create_invoice(
+        customer,
+        invoice_date=invoice_date,
+        terms_days=terms_days,
+        description=description,
+        lines=[
+            LineInput(
+                description=description,
+                revenue_account=Account.objects.get(number=account_number),
+                amount=Decimal(amount),
+            )
+        ],
+        actor=actor,
+    )
+    return issue_invoice(invoice, actor=actor) if issue else invoice
+
+
+_citation_numbers = iter(range(100000, 999999))
+
+
+def make_citation(
+    *,
+    actor,
+    code: str = "PKG-EXPIRED-METER",
+    issue_date: datetime.date = datetime.date(2026, 10, 5),
+    customer: Customer | None = None,
+    plate: str = "7ABC123",
+    kind: str = "parking",
+    number: str | None = None,
+):
+    """An entered (posted) citation. Needs ar_fees."""
+    from receivables.citations import issue_citation
+
+    return issue_citation(
+        number=number or f"P{next(_citation_numbers)}",
+        kind=kind,
+        issue_date=issue_date,
+        violation_code=code,
+        customer=customer,
+        plate=plate if kind == "parking" else "",
+        respondent_name="" if customer or kind == "parking" else "Test Respondent",
+        actor=actor,
+    )
+
+
+def pay(reference: str, kind: str, amount: str, *, actor, day=datetime.date(2026, 11, 2)):
+    """What cashiering will do: apply a payment through the registry and post it with the
+    cash, in one transaction. Returns the journal entry."""
+    from django.db import transaction
+
+    from ledger.services import LineSpec, post_entry
+    from millbrae_finance.payment_targets import payment_target_type
+
+    with transaction.atomic():
+        credits = payment_target_type(kind).apply_payment(
+            reference, amount=Decimal(amount), as_of=day, receipt=f"R-{reference}", actor=actor
+        )
+        cash = Account.objects.get(number="101-0000-1010")
+        return post_entry(
+            entry_date=day,
+            lines=[LineSpec(cash, Decimal(amount))]
+            + [LineSpec(line.account, line.amount, line.memo) for line in credits],
+            memo=f"Payment on {reference}",
+            source_module="cashiering",
+            source_document=f"R-{reference}",
+            idempotency_key=f"test-pay-{reference}-{amount}-{day}",
+            prepared_by=actor,
+        )

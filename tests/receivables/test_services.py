@@ -88,7 +88,8 @@ def test_merge_moves_registered_attachments_and_carries_notes_and_flags(senior):
         unregister_customer_merge("test attachments")
 
     assert calls == [(duplicate.pk, survivor.pk, senior.pk)]
-    assert merge.moved == {"test attachments": 3}
+    assert merge.moved["test attachments"] == 3
+    assert merge.moved["invoices and citations"] == 0
     duplicate.refresh_from_db()
     survivor.refresh_from_db()
     assert (duplicate.is_active, duplicate.merged_into) == (False, survivor)

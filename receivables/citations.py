@@ -1,0 +1,100 @@
+"""Citations and fines: entering a parking or administrative citation posts its fine to
+fines AR against the violation's revenue account, at the amount the fee schedule had in
+effect on the issue date."""
+
+import datetime as dt
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from receivables.fees import fee_in_effect
+from receivables.models import ArKind, Citation, CitationKind, Customer
+from receivables.subledger import post_movement
+
+NUMBER_PATTERN = re.compile(r"^[A-Z0-9-]{3,20}$")
+PLATE_PATTERN = re.compile(r"^[A-Z0-9]{1,8}$")
+
+
+def issue_citation(
+    *,
+    number: str,
+    kind: str,
+    issue_date: dt.date,
+    violation_code: str,
+    customer: Customer | None = None,
+    respondent_name: str = "",
+    plate: str = "",
+    plate_state: str = "CA",
+    location: str = "",
+    officer: str = "",
+    notes: str = "",
+    actor: AbstractBaseUser,
+) -> Citation:
+    """Enter a citation from the officer's book: its fine is owed from the issue date.
+    The citation number is the idempotency key: entering the same one twice is refused
+    (or, for the identical citation, returns the first)."""
+    number = number.strip().upper()
+    plate = re.sub(r"[\s-]", "", plate).upper()
+    errors: dict[str, str] = {}
+    if not NUMBER_PATTERN.match(number):
+        errors["number"] = "A citation number is 3 to 20 letters, digits or dashes."
+    if kind not in CitationKind.values:
+        errors["kind"] = "Choose parking or administrative."
+    fee = fee_in_effect(violation_code, issue_date) if violation_code.strip() else None
+    if fee is None:
+        errors["violation_code"] = (
+            f"{violation_code.strip().upper() or 'The violation code'} is not a violation in "
+            f"the fee schedule on {issue_date:%Y-%m-%d}."
+        )
+    elif fee.amount is None:
+        errors["violation_code"] = f"{fee.code} is not a flat fine: choose a violation code."
+    if plate and not PLATE_PATTERN.match(plate):
+        errors["plate"] = "A plate is 1 to 8 letters and digits."
+    if kind == CitationKind.PARKING and not plate:
+        errors["plate"] = "A parking citation names the vehicle's plate."
+    if kind == CitationKind.ADMINISTRATIVE and customer is None and not respondent_name.strip():
+        errors["respondent_name"] = "Name the respondent, or choose the customer."
+    if customer is not None and (customer.merged_into_id or not customer.is_active):
+        errors["customer"] = f"{customer.number} is not an active customer."
+    if errors:
+        raise ValidationError(errors)
+    existing = Citation.objects.filter(number=number).first()
+    if existing is not None:
+        raise ValidationError({"number": f"Citation {number} was already entered."})
+    try:
+        with transaction.atomic(durable=True):
+            citation = Citation.objects.create(
+                number=number,
+                kind=kind,
+                issue_date=issue_date,
+                violation=fee,
+                customer=customer,
+                respondent_name=respondent_name.strip(),
+                plate=plate,
+                plate_state=(plate_state or "").strip().upper()[:2],
+                location=location.strip(),
+                officer=officer.strip(),
+                notes=notes,
+                fine_amount=fee.amount,
+                entered_by=actor,
+            )
+            movement = post_movement(
+                citation,
+                kind=ArKind.CHARGE,
+                offsets=[(fee.revenue_account, fee.amount)],
+                transaction_date=issue_date,
+                memo=f"Citation {number}: {fee.description}",
+                reference=number,
+                idempotency_key=f"receivables-citation-{number}",
+                actor=actor,
+            )
+            citation.journal_entry_id = movement.journal_entry_id
+            citation.save(update_fields=["journal_entry"])
+    except IntegrityError:
+        # Two clerks entered the same number at once: the first one stands.
+        if Citation.objects.filter(number=number).exists():
+            raise ValidationError({"number": f"Citation {number} was already entered."}) from None
+        raise
+    return citation

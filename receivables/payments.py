@@ -1,0 +1,225 @@
+"""Receivables' payment targets, registered with the payment-target registry: a misc
+invoice, a citation, and a customer's whole balance (applied oldest item first). The
+counter, mail and lockbox screens of cashiering find and pay them through the registry."""
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+
+from millbrae_finance.money import ZERO
+from millbrae_finance.payment_targets import CreditLine, TargetMatch
+from receivables.models import Citation, CitationStatus, Customer, Invoice, InvoiceStatus
+from receivables.queries import search_customers
+from receivables.subledger import apply_payment, balance_as_of
+
+CHECKS_WARNING = "Do not accept checks"
+INVOICE_NUMBER = re.compile(r"^(?:INV-?)?0*(\d{1,9})$", re.IGNORECASE)
+CUSTOMER_NUMBER = re.compile(r"^C?0*(\d{1,9})$", re.IGNORECASE)
+
+
+def _warnings(customer: Customer | None) -> tuple[str, ...]:
+    return (CHECKS_WARNING,) if customer is not None and customer.do_not_accept_checks else ()
+
+
+def _customer_label(customer: Customer | None, fallback: str = "") -> str:
+    return f"{customer.number} {customer.name}" if customer is not None else fallback
+
+
+def _open_invoices():
+    return Invoice.objects.open().select_related("customer")
+
+
+def _open_citations():
+    return Citation.objects.open().select_related("customer", "violation")
+
+
+def _invoice_match(invoice: Invoice) -> TargetMatch:
+    return TargetMatch(
+        kind=InvoiceTarget.key,
+        reference=invoice.number,
+        label=f"Invoice {invoice.number}, {invoice.description}",
+        customer=_customer_label(invoice.customer),
+        amount_due=invoice.balance,
+        warnings=_warnings(invoice.customer),
+    )
+
+
+def _citation_match(citation: Citation) -> TargetMatch:
+    who = citation.respondent_name or (f"Plate {citation.plate}" if citation.plate else "")
+    return TargetMatch(
+        kind=CitationTarget.key,
+        reference=citation.number,
+        label=f"Citation {citation.number}, {citation.violation.description}",
+        customer=_customer_label(citation.customer, who),
+        amount_due=citation.balance,
+        warnings=_warnings(citation.customer),
+    )
+
+
+def _matching_customer_ids(text: str, limit: int) -> list[int]:
+    return [customer.pk for customer in search_customers(text, limit=limit)]
+
+
+def _invoice_for(reference: str, *, lock: bool = False) -> Invoice:
+    match = INVOICE_NUMBER.match(reference.strip())
+    rows = Invoice.objects.filter(status=InvoiceStatus.ISSUED)
+    if lock:
+        rows = rows.select_for_update()
+    invoice = rows.filter(pk=int(match.group(1))).first() if match else None
+    if invoice is None:
+        raise ValidationError({"reference": f"No issued invoice {reference}."})
+    return invoice
+
+
+def _citation_for(reference: str, *, lock: bool = False) -> Citation:
+    rows = Citation.objects.filter(status=CitationStatus.OPEN)
+    if lock:
+        rows = rows.select_for_update()
+    citation = rows.filter(number=reference.strip().upper()).first()
+    if citation is None:
+        raise ValidationError({"reference": f"No open citation {reference}."})
+    return citation
+
+
+def _customer_for(reference: str) -> Customer:
+    match = CUSTOMER_NUMBER.match(reference.strip())
+    customer = Customer.objects.filter(pk=int(match.group(1))).first() if match else None
+    if customer is None:
+        raise ValidationError({"reference": f"No customer {reference}."})
+    return customer
+
+
+class InvoiceTarget:
+    key = "invoice"
+    label = "Miscellaneous invoice"
+
+    def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
+        """Open invoices by number, or those of the customers a search finds."""
+        match = INVOICE_NUMBER.match(text.strip())
+        if match and text.strip().upper().startswith("INV"):
+            invoices = _open_invoices().filter(pk=int(match.group(1)))
+        else:
+            ids = _matching_customer_ids(text, limit)
+            invoices = _open_invoices().filter(customer_id__in=ids).order_by("due_date", "id")
+        return [_invoice_match(invoice) for invoice in invoices[:limit]]
+
+    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
+        return max(balance_as_of(_invoice_for(reference), as_of), ZERO)
+
+    def apply_payment(
+        self,
+        reference: str,
+        *,
+        amount: Decimal,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+    ) -> Sequence[CreditLine]:
+        invoice = _invoice_for(reference, lock=True)
+        return apply_payment(
+            [invoice], amount=amount, payment_date=as_of, receipt=receipt, actor=actor
+        )
+
+
+class CitationTarget:
+    key = "citation"
+    label = "Citation"
+
+    def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
+        """Open citations by number or plate, or those of the customers a search finds."""
+        token = re.sub(r"[\s-]", "", text).upper()
+        by_number = list(_open_citations().filter(number=text.strip().upper())[:limit])
+        if by_number:
+            return [_citation_match(citation) for citation in by_number]
+        by_plate = list(_open_citations().filter(plate=token).order_by("issue_date", "id")[:limit])
+        if by_plate:
+            return [_citation_match(citation) for citation in by_plate]
+        ids = _matching_customer_ids(text, limit)
+        citations = _open_citations().filter(customer_id__in=ids).order_by("issue_date", "id")
+        return [_citation_match(citation) for citation in citations[:limit]]
+
+    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
+        return max(balance_as_of(_citation_for(reference), as_of), ZERO)
+
+    def apply_payment(
+        self,
+        reference: str,
+        *,
+        amount: Decimal,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+    ) -> Sequence[CreditLine]:
+        citation = _citation_for(reference, lock=True)
+        return apply_payment(
+            [citation], amount=amount, payment_date=as_of, receipt=receipt, actor=actor
+        )
+
+
+def open_items_for_customer(customer: Customer, *, lock: bool = False) -> list[Invoice | Citation]:
+    """A customer's open invoices and citations, oldest first (by the date each fell
+    due: an invoice's due date, a citation's issue date). Locked in table then id order,
+    so two clerks paying the same customer wait for each other instead of deadlocking."""
+    invoices = _open_invoices().filter(customer=customer).order_by("id")
+    citations = _open_citations().filter(customer=customer).order_by("id")
+    if lock:
+        invoices, citations = invoices.select_for_update(), citations.select_for_update()
+    items: list[Invoice | Citation] = [*invoices, *citations]
+
+    def due(item: Invoice | Citation) -> tuple[dt.date, str, int]:
+        if isinstance(item, Invoice):
+            return (item.due_date, "i", item.pk)
+        return (item.issue_date, "c", item.pk)
+
+    return sorted(items, key=due)
+
+
+class CustomerBalanceTarget:
+    key = "customer"
+    label = "Customer balance (invoices and citations)"
+
+    def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
+        """Customers a search finds that owe something, with what they owe."""
+        matches = []
+        for customer in search_customers(text, limit=limit):
+            items = open_items_for_customer(customer)
+            if not items:
+                continue
+            owed = sum((item.balance for item in items), ZERO)
+            matches.append(
+                TargetMatch(
+                    kind=self.key,
+                    reference=customer.number,
+                    label=f"All {len(items)} open invoices and citations of {customer.number}",
+                    customer=_customer_label(customer),
+                    amount_due=owed,
+                    warnings=_warnings(customer),
+                )
+            )
+        return matches
+
+    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
+        customer = _customer_for(reference)
+        return sum(
+            (max(balance_as_of(item, as_of), ZERO) for item in open_items_for_customer(customer)),
+            ZERO,
+        )
+
+    def apply_payment(
+        self,
+        reference: str,
+        *,
+        amount: Decimal,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+    ) -> Sequence[CreditLine]:
+        customer = _customer_for(reference)
+        items = open_items_for_customer(customer, lock=True)
+        if not items:
+            raise ValidationError({"reference": f"{customer.number} owes nothing."})
+        return apply_payment(items, amount=amount, payment_date=as_of, receipt=receipt, actor=actor)

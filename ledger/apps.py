@@ -9,7 +9,7 @@ class LedgerConfig(AppConfig):
         from django.urls import reverse
 
         from ledger.benchmarks import posting_workload, trial_balance_workload
-        from ledger.demo import seed_ledger
+        from ledger.demo import close_past_periods, seed_ledger
         from ledger.journal_queries import journal_approval_work, open_draft_work
         from ledger.sources import register_source_documents
         from millbrae_finance.benchmarks import register_workload
@@ -19,6 +19,8 @@ class LedgerConfig(AppConfig):
         from millbrae_finance.work_queues import WorkQueue, register_work_queue
 
         register_demo_seeder("ledger", seed_ledger, order=10)
+        # Last: the modules post their history into these periods before they close.
+        register_demo_seeder("ledger_close", close_past_periods, order=90)
         register_workload("ledger_posting", posting_workload)
         register_workload("ledger_trial_balance", trial_balance_workload)
 

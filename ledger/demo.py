@@ -89,13 +89,14 @@ OBJECTS = [
     ("5510", "Water purchases (SFPUC)", E),
     ("5610", "Capital outlay", E),
     ("5710", "Bank and merchant fees", E),
+    ("5720", "Uncollectible accounts", E),
 ]
 # Balance-sheet accounts every fund has, in the non-departmental department.
 EVERY_FUND = ["1010", "1310", "2010", "2110", "3100"]
 ACCOUNTS = {
     "101": {
         "0000": ["1015", "1120", "1130", "4110", "4210", "4810"],
-        "1100": ["4510", "4920", "5110", "5210", "5220", "5310", "5710"],
+        "1100": ["4510", "4910", "4920", "5110", "5210", "5220", "5310", "5710", "5720"],
         "1200": ["5110", "5310"],
         "2100": ["4610", "4620", "5110", "5310"],
         "3100": ["5110", "5410"],
@@ -262,10 +263,9 @@ def _post_activity(log: Callable[[str], None]) -> None:
                 posted += 1
         month = (month + dt.timedelta(days=32)).replace(day=1)
     log(f"ledger: {posted} monthly entries in place")
-    _close_past_periods()
 
 
-def _close_past_periods() -> None:
+def close_past_periods(log: Callable[[str], None]) -> None:
     """FY 2026 is closed into fund balance and its periods, with July to September 2026,
     are closed, as a finance office would have them by late November; October and later
     stay open."""

@@ -2,8 +2,12 @@
 
 from django.urls import URLPattern
 
+from receivables.views import aging
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += aging.urlpatterns
 
 
 def register() -> None:
     """Navigation links, work queues and registries of this area (AppConfig.ready)."""
+    aging.register()

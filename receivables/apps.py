@@ -13,6 +13,7 @@ class ReceivablesConfig(AppConfig):
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
         from receivables.benchmarks import customer_search_workload
+        from receivables.billing_demo import seed_billing
         from receivables.demo import seed_customers, seed_fees
         from receivables.merge import register_customer_merge
         from receivables.models import ArSubledger
@@ -28,6 +29,7 @@ class ReceivablesConfig(AppConfig):
             area.register()
         register_demo_seeder("receivables", seed_customers, order=20)
         register_demo_seeder("receivables_fees", seed_fees, order=21)
+        register_demo_seeder("receivables_billing", seed_billing, order=30)
         register_workload("customer_search", customer_search_workload)
 
         register_customer_merge("invoices and citations", move_documents)

@@ -8,9 +8,10 @@ import re
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from receivables.fees import fee_in_effect
-from receivables.models import ArKind, Citation, CitationKind, Customer
+from receivables.models import ArKind, Citation, CitationKind, Customer, Fee
 from receivables.subledger import post_movement
 
 NUMBER_PATTERN = re.compile(r"^[A-Z0-9-]{3,20}$")
@@ -42,11 +43,19 @@ def issue_citation(
         errors["number"] = "A citation number is 3 to 20 letters, digits or dashes."
     if kind not in CitationKind.values:
         errors["kind"] = "Choose parking or administrative."
+    if issue_date > timezone.localdate():
+        errors["issue_date"] = (
+            f"{issue_date:%Y-%m-%d} is after today: enter the date written on the citation."
+        )
     fee = fee_in_effect(violation_code, issue_date) if violation_code.strip() else None
-    if fee is None:
+    code = violation_code.strip().upper()
+    if not code:
+        errors["violation_code"] = "Choose the violation code written on the citation."
+    elif fee is None and not Fee.objects.approved().filter(code=code).exists():
+        errors["violation_code"] = f"{code[:30]} is not a violation code in the fee schedule."
+    elif fee is None:
         errors["violation_code"] = (
-            f"{violation_code.strip().upper() or 'The violation code'} is not a violation in "
-            f"the fee schedule on {issue_date:%Y-%m-%d}."
+            f"{code} has no approved amount in effect on {issue_date:%Y-%m-%d}, the issue date."
         )
     elif fee.amount is None:
         errors["violation_code"] = f"{fee.code} is not a flat fine: choose a violation code."
@@ -58,11 +67,10 @@ def issue_citation(
         errors["respondent_name"] = "Name the respondent, or choose the customer."
     if customer is not None and (customer.merged_into_id or not customer.is_active):
         errors["customer"] = f"{customer.number} is not an active customer."
+    if "number" not in errors and Citation.objects.filter(number=number).exists():
+        errors["number"] = f"Citation {number} was already entered."
     if errors:
         raise ValidationError(errors)
-    existing = Citation.objects.filter(number=number).first()
-    if existing is not None:
-        raise ValidationError({"number": f"Citation {number} was already entered."})
     try:
         with transaction.atomic(durable=True):
             citation = Citation.objects.create(

@@ -1,9 +1,325 @@
-"""Citations and fines: list, enter, detail, hearing status, dismissal and reduction."""
+"""Citations and fines: list, enter, detail, hearing status, dismissal and reduction,
+attaching the registered owner, and the notice PDF.
 
-from django.urls import URLPattern
+Everyone who takes payments or keeps the books reads citations; finance staff enter them,
+record hearing status and attach the owner; a Finance Supervisor who did not enter one
+dismisses or reduces it."""
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from millbrae_finance.csv_export import csv_response
+from millbrae_finance.pdf import pdf_response
+from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required, user_roles
+from receivables.citation_actions import (
+    CITATION_DECIDERS,
+    assign_citation_customer,
+    dismiss_citation,
+    reduce_citation,
+    set_hearing_status,
+)
+from receivables.citations import issue_citation
+from receivables.forms.citations import (
+    AssignCustomerForm,
+    CitationFilterForm,
+    CitationForm,
+    DismissForm,
+    HearingForm,
+    ReduceForm,
+)
+from receivables.models import Citation
+from receivables.queries.citations import (
+    CITATION_EXPORT_HEADER,
+    citation_export_rows,
+    citation_movements,
+    citation_notice,
+    citation_parts,
+    citation_permissions,
+    escalation_schedule,
+    fine_on,
+    violation_choices,
+)
+from receivables.queries.citations import citation_detail as load_citation
+from receivables.queries.citations import citation_list as list_citations
+
+CITATION_READERS = FINANCE_STAFF | {Role.COUNTER_CLERK, Role.AUDITOR, Role.ADMINISTRATOR}
+CITATIONS_PER_PAGE = 50
+CITATION_FIELDS = (
+    "number",
+    "kind",
+    "issue_date",
+    "violation_code",
+    "customer",
+    "respondent_name",
+    "plate",
+    "plate_state",
+    "location",
+    "officer",
+    "notes",
+)
+
+
+def _fragment_wanted(request: HttpRequest) -> bool:
+    # A history restore (Back after a search) needs the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _citation_or_404(pk: int) -> Citation:
+    try:
+        return load_citation(pk)
+    except Citation.DoesNotExist:
+        raise Http404("No such citation.") from None
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    """A service's errors beside the fields they name; the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@role_required(CITATION_READERS)
+@require_GET
+def citation_list(request: HttpRequest) -> HttpResponse:
+    form = CitationFilterForm(request.GET)
+    citations = list_citations(**form.cleaned_data) if form.is_valid() else Citation.objects.none()
+    if request.GET.get("format") == "csv":
+        filename = f"citations-{timezone.localdate():%Y%m%d}.csv"
+        return csv_response(filename, CITATION_EXPORT_HEADER, citation_export_rows(citations))
+    page = Paginator(citations, CITATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "can_create": has_role(request.user, *FINANCE_STAFF)}
+    template = "receivables/citation_list.html"
+    if _fragment_wanted(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(FINANCE_STAFF)
+@require_http_methods(["GET", "POST"])
+def citation_create(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = CitationForm(
+        request.POST or None, violations=violation_choices(today), initial={"issue_date": today}
+    )
+    lookup = None
+    if form.is_valid():
+        values = {name: form.cleaned_data[name] for name in CITATION_FIELDS}
+        lookup = fine_on(values["violation_code"], values["issue_date"])
+        if "preview" not in request.POST:  # "Show fine" re-renders without saving
+            try:
+                citation = issue_citation(**values, actor=request.user)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                owed = f"{citation.fine_amount:,.2f}"
+                messages.success(request, f"Citation {citation.number} entered: {owed} owed.")
+                return redirect("receivables:citation_detail", pk=citation.pk)
+    context = {"form": form, "lookup": lookup}
+    return render(request, "receivables/citation_form.html", context)
+
+
+@role_required(FINANCE_STAFF)
+@require_GET
+def citation_fine(request: HttpRequest) -> HttpResponse:
+    """The fine a violation carries on an issue date (the entry form asks as it changes)."""
+    form = CitationForm(request.GET, violations=[])
+    form.is_valid()  # only the two fields below are read
+    data = form.cleaned_data
+    lookup = fine_on(data.get("violation_code", ""), data.get("issue_date"))
+    return render(request, "receivables/partials/_citation_fine.html", {"lookup": lookup})
+
+
+@role_required(CITATION_READERS)
+@require_GET
+def citation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    citation = _citation_or_404(pk)
+    movements = citation_movements(citation)
+    today = timezone.localdate()
+    context = {
+        "citation": citation,
+        "movements": movements,
+        "parts": citation_parts(citation),
+        "schedule": escalation_schedule(citation, today=today, movements=movements),
+        "can": citation_permissions(citation, user_roles(request.user), request.user.pk),
+    }
+    return render(request, "receivables/citation_detail.html", context)
+
+
+@role_required(CITATION_READERS)
+@require_GET
+def citation_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    citation = _citation_or_404(pk)
+    context = {
+        "notice": citation_notice(citation, today=timezone.localdate()),
+        "printed_at": timezone.now(),
+        "printed_by": request.user.get_username(),
+    }
+    return pdf_response(
+        "receivables/pdf/citation_notice.html",
+        context,
+        filename=f"citation-{citation.number}.pdf",
+        request=request,
+    )
+
+
+def _action_page(request, citation, form, *, action: str, title: str, intro: str, submit: str):
+    context = {
+        "citation": citation,
+        "form": form,
+        "action": action,
+        "title": title,
+        "intro": intro,
+        "submit": submit,
+    }
+    return render(request, "receivables/citation_action.html", context)
+
+
+@role_required(FINANCE_STAFF)
+@require_http_methods(["GET", "POST"])
+def citation_hearing(request: HttpRequest, pk: int) -> HttpResponse:
+    citation = _citation_or_404(pk)
+    choices = citation_permissions(citation, user_roles(request.user), request.user.pk)
+    form = HearingForm(request.POST or None, choices=choices.hearing_choices)
+    if form.is_valid():
+        try:
+            set_hearing_status(citation, **form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Citation {citation.number}: hearing status recorded.")
+            return redirect("receivables:citation_detail", pk=citation.pk)
+    intro = (
+        "A review requested or a hearing scheduled holds the late penalties until it is "
+        "decided. A decision to reduce or dismiss is recorded by a Finance Supervisor."
+    )
+    if not choices.hearing_choices:
+        status = citation.get_hearing_status_display().lower()
+        intro = f"The hearing status is {status}: it is final."
+    return _action_page(
+        request,
+        citation,
+        form,
+        action="hearing",
+        title="Hearing or appeal",
+        intro=intro,
+        submit="Record",
+    )
+
+
+@role_required(CITATION_DECIDERS)
+@require_http_methods(["GET", "POST"])
+def citation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    citation = _citation_or_404(pk)
+    form = DismissForm(request.POST or None)
+    if form.is_valid():
+        try:
+            citation = dismiss_citation(citation, **form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Citation {citation.number} dismissed.")
+            return redirect("receivables:citation_detail", pk=citation.pk)
+    intro = (
+        f"The whole balance of {citation.balance:,.2f}, fine and any penalties, comes off "
+        "fines AR and out of the revenue accounts it was credited to."
+    )
+    return _action_page(
+        request,
+        citation,
+        form,
+        action="dismiss",
+        title="Dismiss",
+        intro=intro,
+        submit="Dismiss citation",
+    )
+
+
+@role_required(CITATION_DECIDERS)
+@require_http_methods(["GET", "POST"])
+def citation_reduce(request: HttpRequest, pk: int) -> HttpResponse:
+    citation = _citation_or_404(pk)
+    form = ReduceForm(request.POST or None)
+    if form.is_valid():
+        try:
+            citation = reduce_citation(citation, **form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, f"Citation {citation.number} reduced: {citation.balance:,.2f} owed."
+            )
+            return redirect("receivables:citation_detail", pk=citation.pk)
+    intro = (
+        f"The fine is {citation.fine_amount:,.2f}. Enter the new fine or the amount to take "
+        "off; it comes out of the violation's revenue account. Once only."
+    )
+    return _action_page(
+        request,
+        citation,
+        form,
+        action="reduce",
+        title="Reduce the fine",
+        intro=intro,
+        submit="Reduce fine",
+    )
+
+
+@role_required(FINANCE_STAFF)
+@require_http_methods(["GET", "POST"])
+def citation_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    citation = _citation_or_404(pk)
+    form = AssignCustomerForm(request.POST or None)
+    if form.is_valid():
+        try:
+            citation = assign_citation_customer(citation, **form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, f"Citation {citation.number} now belongs to {citation.customer}."
+            )
+            return redirect("receivables:citation_detail", pk=citation.pk)
+    intro = (
+        "The citation and its movements go to the customer: it shows on their aging, "
+        "statement and balance at the counter."
+    )
+    return _action_page(
+        request,
+        citation,
+        form,
+        action="assign",
+        title="Registered owner or respondent",
+        intro=intro,
+        submit="Attach customer",
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("citations/", citation_list, name="citation_list"),
+    path("citations/new/", citation_create, name="citation_create"),
+    path("citations/fine/", citation_fine, name="citation_fine"),
+    path("citations/<int:pk>/", citation_detail, name="citation_detail"),
+    path("citations/<int:pk>/notice.pdf", citation_notice_pdf, name="citation_notice"),
+    path("citations/<int:pk>/hearing/", citation_hearing, name="citation_hearing"),
+    path("citations/<int:pk>/dismiss/", citation_dismiss, name="citation_dismiss"),
+    path("citations/<int:pk>/reduce/", citation_reduce, name="citation_reduce"),
+    path("citations/<int:pk>/customer/", citation_assign, name="citation_assign"),
+]
 
 
 def register() -> None:
     """Navigation links, work queues and registries of this area (AppConfig.ready)."""
+    from millbrae_finance.navigation import register_nav_item
+
+    register_nav_item(
+        label="Citations", url_name="receivables:citation_list", section="Receivables"
+    )

@@ -1,0 +1,313 @@
+"""What happens to a citation after it is entered: the hearing or appeal status a clerk
+records, dismissal and reduction by a Finance Supervisor (the money side posts through
+the fines AR subledger), and attaching the registered owner or respondent as a customer.
+
+Each action locks the citation row first (select_for_update), so a dismissal, a
+reduction, a penalty batch and a payment on the same citation run one after another.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pghistory
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ledger.models import Account
+from millbrae_finance.money import ZERO, allocate_oldest_first, to_money
+from millbrae_finance.roles import Role, has_role
+from receivables.models import (
+    HEARING_HOLDS,
+    ArKind,
+    ArTransaction,
+    Citation,
+    CitationStatus,
+    Customer,
+    HearingStatus,
+)
+from receivables.subledger import post_movement
+
+# The statuses a clerk records; a decision that reduces or dismisses goes through the
+# supervisor's reduce_citation / dismiss_citation, which post the money side.
+CLERK_HEARING_STATUSES = (HearingStatus.REQUESTED, HearingStatus.SCHEDULED, HearingStatus.UPHELD)
+HEARING_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    HearingStatus.NONE: (HearingStatus.REQUESTED, HearingStatus.SCHEDULED),
+    HearingStatus.REQUESTED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
+    # Scheduled again: the hearing moved to another date.
+    HearingStatus.SCHEDULED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
+    HearingStatus.UPHELD: (),
+    HearingStatus.REDUCED: (),
+    HearingStatus.DISMISSED: (),
+}
+CITATION_DECIDERS = frozenset({Role.FINANCE_SUPERVISOR})
+MAX_REASON = 200
+
+
+@dataclass(frozen=True)
+class OpenPart:
+    """What is still owed of one charge of a citation (the fine, or one penalty), and the
+    revenue account it was credited to when it was charged."""
+
+    label: str
+    account: Account
+    charged: Decimal
+    remaining: Decimal
+
+
+def _locked(citation: Citation) -> Citation:
+    return (
+        Citation.objects.select_for_update(of=("self",))
+        .select_related("violation__revenue_account", "customer")
+        .get(pk=citation.pk)
+    )
+
+
+def _note_line(actor: AbstractBaseUser, text: str) -> str:
+    return f"{timezone.localdate():%Y-%m-%d} {actor.get_username()}: {text}"
+
+
+def _append_note(citation: Citation, line: str) -> None:
+    citation.notes = f"{citation.notes.rstrip()}\n{line}".strip()
+
+
+def open_parts(citation: Citation) -> list[OpenPart]:
+    """The fine and each penalty charged, with what is left of each: a reduction comes
+    off the fine; payments, credits and write-offs are applied oldest charge first (the
+    fine, then the penalties in the order charged), as the City applies a payment. The
+    remainders add up to the citation's balance."""
+    movements = list(
+        ArTransaction.objects.filter(citation=citation)
+        .select_related("rule__revenue_account")
+        .order_by("transaction_date", "id")
+    )
+    fine_account = citation.violation.revenue_account
+    parts: list[list] = []  # [label, account, charged, remaining]
+    fine = None
+    paid = ZERO
+    for movement in movements:
+        if movement.kind == ArKind.CHARGE:
+            fine = [f"Fine ({citation.violation.code})", fine_account, movement.amount]
+            fine.append(movement.amount)
+            parts.insert(0, fine)
+        elif movement.kind == ArKind.PENALTY:
+            account = movement.rule.revenue_account if movement.rule_id else fine_account
+            label = movement.rule.name if movement.rule_id else "Penalty"
+            parts.append([label, account, movement.amount, movement.amount])
+        elif movement.kind == ArKind.REDUCTION and fine is not None:
+            fine[3] += movement.amount  # negative
+        else:
+            paid -= movement.amount
+    shares, _ = allocate_oldest_first(paid, [max(part[3], ZERO) for part in parts])
+    return [
+        OpenPart(label=label, account=account, charged=charged, remaining=remaining - share)
+        for (label, account, charged, remaining), share in zip(parts, shares, strict=True)
+    ]
+
+
+def set_hearing_status(
+    citation: Citation,
+    *,
+    status: str,
+    hearing_date: dt.date | None = None,
+    note: str = "",
+    actor: AbstractBaseUser,
+) -> Citation:
+    """Record a review request, a hearing date or an upheld decision. While a review or
+    hearing is pending the citation does not escalate (HEARING_HOLDS)."""
+    note = note.strip()
+    if status in (HearingStatus.REDUCED, HearingStatus.DISMISSED):
+        raise ValidationError(
+            {
+                "status": "A reduced or dismissed decision is recorded by a Finance "
+                "Supervisor with Reduce or Dismiss, which post the money side."
+            }
+        )
+    if status not in CLERK_HEARING_STATUSES:
+        raise ValidationError({"status": "Choose a hearing status."})
+    if status == HearingStatus.SCHEDULED and hearing_date is None:
+        raise ValidationError({"hearing_date": "Enter the date of the hearing."})
+    with transaction.atomic(durable=True):
+        citation = _locked(citation)
+        if citation.status != CitationStatus.OPEN:
+            raise ValidationError(
+                f"Citation {citation.number} is {citation.get_status_display().lower()}: "
+                "its hearing status no longer changes."
+            )
+        allowed = HEARING_TRANSITIONS[citation.hearing_status]
+        if status not in allowed:
+            current = citation.get_hearing_status_display().lower()
+            raise ValidationError(
+                {
+                    "status": f"The hearing status is {current}: it cannot become "
+                    f"“{HearingStatus(status).label.lower()}”."
+                }
+            )
+        if hearing_date is not None and hearing_date < citation.issue_date:
+            raise ValidationError(
+                {"hearing_date": "A hearing cannot be before the citation was issued."}
+            )
+        citation.hearing_status = status
+        if status == HearingStatus.SCHEDULED:
+            citation.hearing_date = hearing_date
+        text = HearingStatus(status).label
+        if status == HearingStatus.SCHEDULED:
+            text += f" for {hearing_date:%Y-%m-%d}"
+        _append_note(citation, _note_line(actor, f"{text}." + (f" {note}" if note else "")))
+        with pghistory.context(action="set_hearing_status", note=note):
+            citation.save(update_fields=["hearing_status", "hearing_date", "notes"])
+    return citation
+
+
+def _check_decider(citation: Citation, actor: AbstractBaseUser, reason: str) -> str:
+    if not has_role(actor, *CITATION_DECIDERS):
+        raise ValidationError("Only a Finance Supervisor dismisses or reduces a citation.")
+    if citation.entered_by_id == actor.pk:
+        # Segregation of duties: whoever entered the citation does not also forgive it.
+        raise ValidationError(
+            "You entered this citation: another Finance Supervisor decides on it."
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: the reason goes in the audit trail."})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"Keep the reason to {MAX_REASON} characters."})
+    return reason
+
+
+def dismiss_citation(citation: Citation, *, reason: str, actor: AbstractBaseUser) -> Citation:
+    """Dismiss a citation: its whole remaining balance (fine and any penalties charged)
+    comes off fines AR, each part back out of the revenue account it was credited to.
+    Once only; a pending review or hearing is closed as dismissed."""
+    reason = _check_decider(citation, actor, reason)
+    with transaction.atomic(durable=True):
+        citation = _locked(citation)
+        if citation.status == CitationStatus.DISMISSED:
+            raise ValidationError(f"Citation {citation.number} was already dismissed.")
+        if citation.status != CitationStatus.OPEN:
+            raise ValidationError(f"Citation {citation.number} is void: nothing to dismiss.")
+        if citation.balance <= 0:
+            raise ValidationError(
+                f"Nothing is owed on citation {citation.number}: it was paid, so a refund, "
+                "not a dismissal, gives the money back."
+            )
+        by_account: dict[int, Decimal] = defaultdict(Decimal)
+        accounts: dict[int, Account] = {}
+        for part in open_parts(citation):
+            if part.remaining > 0:
+                accounts[part.account.pk] = part.account
+                by_account[part.account.pk] += part.remaining
+        offsets = [(accounts[pk], amount) for pk, amount in by_account.items()]
+        if sum(by_account.values(), ZERO) != citation.balance:
+            raise ValueError(f"Citation {citation.number}: its movements do not add up.")
+        with pghistory.context(action="dismiss_citation", reason=reason):
+            post_movement(
+                citation,
+                kind=ArKind.DISMISSAL,
+                offsets=offsets,
+                transaction_date=timezone.localdate(),
+                memo=f"Citation {citation.number} dismissed: {reason}",
+                reference=citation.number,
+                idempotency_key=f"receivables-citation-{citation.pk}-dismissal",
+                actor=actor,
+                approved_by=actor,
+            )
+            citation.refresh_from_db(fields=["balance"])
+            citation.status = CitationStatus.DISMISSED
+            if citation.hearing_status in HEARING_HOLDS:
+                citation.hearing_status = HearingStatus.DISMISSED
+            _append_note(citation, _note_line(actor, f"Dismissed. {reason}"))
+            citation.save(update_fields=["status", "hearing_status", "notes"])
+    return citation
+
+
+def reduce_citation(
+    citation: Citation,
+    *,
+    new_amount: Decimal | None = None,
+    amount_off: Decimal | None = None,
+    reason: str,
+    actor: AbstractBaseUser,
+) -> Citation:
+    """Reduce a citation's fine to `new_amount` (or by `amount_off`): the difference comes
+    off fines AR and out of the violation's revenue account. Once only; never below what
+    has been paid toward the fine, never to zero (that is a dismissal)."""
+    reason = _check_decider(citation, actor, reason)
+    if (new_amount is None) == (amount_off is None):
+        raise ValidationError({"new_amount": "Enter the new fine, or the amount to take off."})
+    with transaction.atomic(durable=True):
+        citation = _locked(citation)
+        if citation.status != CitationStatus.OPEN:
+            raise ValidationError(
+                f"Citation {citation.number} is {citation.get_status_display().lower()}: "
+                "it cannot be reduced."
+            )
+        if ArTransaction.objects.filter(citation=citation, kind=ArKind.REDUCTION).exists():
+            raise ValidationError(f"Citation {citation.number} was already reduced once.")
+        fine = citation.fine_amount
+        field = "new_amount" if new_amount is not None else "amount_off"
+        off = to_money(fine - new_amount) if new_amount is not None else to_money(amount_off)
+        if off <= 0:
+            message = (
+                f"The new fine must be less than {fine:,.2f}."
+                if field == "new_amount"
+                else "Take off more than zero."
+            )
+            raise ValidationError({field: message})
+        if off >= fine:
+            raise ValidationError(
+                {field: "A reduction leaves something owed: to forgive it all, dismiss it."}
+            )
+        fine_part = open_parts(citation)[0]
+        if off > fine_part.remaining:
+            floor = fine - fine_part.remaining
+            raise ValidationError(
+                {
+                    field: f"{floor:,.2f} of the fine has been paid: the fine cannot be "
+                    f"reduced below that (at most {fine_part.remaining:,.2f} off)."
+                }
+            )
+        with pghistory.context(action="reduce_citation", reason=reason):
+            post_movement(
+                citation,
+                kind=ArKind.REDUCTION,
+                offsets=[(citation.violation.revenue_account, off)],
+                transaction_date=timezone.localdate(),
+                memo=f"Citation {citation.number} reduced by {off:,.2f}: {reason}",
+                reference=citation.number,
+                idempotency_key=f"receivables-citation-{citation.pk}-reduction",
+                actor=actor,
+                approved_by=actor,
+            )
+            citation.refresh_from_db(fields=["balance"])
+            if citation.hearing_status in HEARING_HOLDS:
+                citation.hearing_status = HearingStatus.REDUCED
+            _append_note(
+                citation, _note_line(actor, f"Reduced from {fine:,.2f} by {off:,.2f}. {reason}")
+            )
+            citation.save(update_fields=["hearing_status", "notes"])
+    return citation
+
+
+def assign_citation_customer(
+    citation: Citation, *, customer: Customer, actor: AbstractBaseUser
+) -> Citation:
+    """Attach the registered owner or respondent: the citation and every movement of it
+    belong to the customer from now on (their aging, statement and balance show it)."""
+    if customer.merged_into_id or not customer.is_active:
+        raise ValidationError({"customer": f"{customer.number} is not an active customer."})
+    with transaction.atomic(durable=True):
+        citation = _locked(citation)
+        if citation.customer_id == customer.pk:
+            raise ValidationError({"customer": f"The citation is already {customer.number}'s."})
+        before = citation.customer.number if citation.customer_id else "nobody"
+        citation.customer = customer
+        _append_note(citation, _note_line(actor, f"Customer {before} → {customer.number}."))
+        with pghistory.context(action="assign_citation_customer"):
+            citation.save(update_fields=["customer", "notes"])
+            # ArTransaction is append-only except its customer (a trigger enforces it).
+            ArTransaction.objects.filter(citation=citation).update(customer=customer)
+    return citation

@@ -231,8 +231,8 @@ def escalation_schedule(
 ) -> list[EscalationStep]:
     """Each charge the escalation rules add to this citation: on its date, how much, and
     whether it was charged, is due or upcoming, is held (a review or hearing is pending),
-    or will not be (dismissed, void or paid). The penalty batch does the charging; a rule
-    counts for a charge whose date falls within the rule's effective dates."""
+    or will not be (dismissed, void or paid). The penalty batch (receivables.penalties)
+    does the charging; this mirrors its timing."""
     if movements is None:
         movements = citation_movements(citation)
     charged = {
@@ -248,10 +248,10 @@ def escalation_schedule(
         amount, amount_text = _rule_amount(rule, citation)
         for occurrence in range(1, limit + 1):
             days = rule.days_after + (occurrence - 1) * (rule.repeat_every_days or 0)
-            charge_on = citation.issue_date + dt.timedelta(days=days)
-            in_effect = rule.effective_from <= charge_on and (
-                rule.effective_to is None or charge_on <= rule.effective_to
-            )
+            # As the batch charges: on the first batch day at least `days` past the
+            # issue date on which the rule is in effect.
+            charge_on = max(citation.issue_date + dt.timedelta(days=days), rule.effective_from)
+            in_effect = rule.effective_to is None or charge_on <= rule.effective_to
             movement = charged.get((rule.pk, occurrence))
             if movement is None and not in_effect:
                 continue

@@ -1,0 +1,345 @@
+"""Citation services: entering, hearing status, dismissal and reduction by a supervisor,
+attaching the owner, and the escalation schedule."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from pghistory.core import event_models
+
+from receivables.citation_actions import (
+    assign_citation_customer,
+    dismiss_citation,
+    open_parts,
+    reduce_citation,
+    set_hearing_status,
+)
+from receivables.models import (
+    ArKind,
+    ArTransaction,
+    Citation,
+    CitationStatus,
+    HearingStatus,
+)
+from receivables.payments import open_items_for_customer
+from receivables.penalties import run_penalty_batch
+from receivables.queries.citations import citation_notice, escalation_schedule
+from tests.receivables.citation_helpers import entry_lines, make_late_rule
+from tests.receivables.conftest import make_citation, make_customer, make_fee, pay
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 28)
+FINES_AR = "101-0000-1130"
+PARKING = "101-2100-4610"
+ADMIN = "101-2100-4620"
+PENALTIES = "101-1100-4910"
+
+
+@pytest.fixture(autouse=True)
+def today():
+    with time_machine.travel(datetime.datetime(2026, 11, 28, 18, 0), tick=False):
+        yield
+
+
+def _events(citation: Citation):
+    (model,) = event_models(tracks_model=Citation)
+    return model.objects.filter(pgh_obj_id=citation.pk).select_related("pgh_context")
+
+
+def _penalised(ar_users, *, issue_date=datetime.date(2026, 9, 1)):
+    """A $45 parking citation, a $25 late penalty charged by the batch (credited to the
+    penalties account), and $30 paid: $15 of the fine and the $25 penalty are owed."""
+    rule = make_late_rule()
+    citation = make_citation(actor=ar_users["tech"], issue_date=issue_date)
+    run_penalty_batch(datetime.date(2026, 10, 1), idempotency_key="t-batch", actor=ar_users["tech"])
+    pay(citation.number, "citation", "30.00", actor=ar_users["clerk"])
+    citation.refresh_from_db()
+    return citation, rule
+
+
+def test_issue_posts_the_fine_in_effect_on_the_issue_date(ar_fees, ar_users):
+    # The red zone fine rises from $60 to $75 on November 1.
+    ar_fees["PKG-RED-ZONE"].effective_to = datetime.date(2026, 10, 31)
+    ar_fees["PKG-RED-ZONE"].save()
+    make_fee(
+        "PKG-RED-ZONE",
+        prepared_by=ar_users["tech"],
+        approved_by=ar_users["supervisor"],
+        amount="75.00",
+        effective_from=datetime.date(2026, 11, 1),
+    )
+    old = make_citation(
+        actor=ar_users["tech"], code="PKG-RED-ZONE", issue_date=datetime.date(2026, 10, 31)
+    )
+    new = make_citation(
+        actor=ar_users["tech"], code="PKG-RED-ZONE", issue_date=datetime.date(2026, 11, 1)
+    )
+    assert old.fine_amount == Decimal("60.00")
+    assert new.fine_amount == Decimal("75.00")
+    assert entry_lines(old.journal_entry_id) == {
+        FINES_AR: Decimal("60.00"),
+        PARKING: Decimal("-60.00"),
+    }
+    (movement,) = ArTransaction.objects.filter(citation=old)
+    assert (movement.kind, movement.amount, movement.subledger) == (
+        "charge",
+        Decimal("60.00"),
+        "fines_ar",
+    )
+    assert _events(old).count() >= 1
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "text"),
+    [
+        (
+            {"violation_code": "NO-SUCH-CODE"},
+            "violation_code",
+            "not a violation code in the fee schedule",
+        ),
+        ({"violation_code": ""}, "violation_code", "Choose the violation code"),
+        ({"issue_date": datetime.date(2026, 11, 29)}, "issue_date", "after today"),
+        (
+            {"issue_date": datetime.date(2025, 6, 30)},
+            "violation_code",
+            "no approved amount in effect on 2025-06-30",
+        ),
+        ({"plate": "TOO-LONG-PLATE9"}, "plate", "1 to 8 letters"),
+        ({"plate": ""}, "plate", "names the vehicle's plate"),
+        ({"number": "x"}, "number", "3 to 20"),
+    ],
+)
+def test_issue_refuses_bad_input_beside_the_field(ar_fees, ar_users, values, field, text):
+    from receivables.citations import issue_citation
+
+    data = {
+        "number": "P555001",
+        "kind": "parking",
+        "issue_date": datetime.date(2026, 11, 2),
+        "violation_code": "PKG-EXPIRED-METER",
+        "plate": "7ABC123",
+    } | values
+    with pytest.raises(ValidationError) as error:
+        issue_citation(**data, actor=ar_users["tech"])
+    assert text in " ".join(error.value.message_dict[field])
+    assert not Citation.objects.exists()
+    assert not ArTransaction.objects.exists()
+
+
+def test_issue_refuses_a_number_already_entered(ar_fees, ar_users):
+    make_citation(actor=ar_users["tech"], number="P777")
+    with pytest.raises(ValidationError) as error:
+        make_citation(actor=ar_users["tech"], number="p777")
+    assert error.value.message_dict["number"] == ["Citation P777 was already entered."]
+    assert ArTransaction.objects.count() == 1
+
+
+def test_open_parts_apply_payments_to_the_fine_first(ar_fees, ar_users):
+    citation, _ = _penalised(ar_users)
+    parts = open_parts(citation)
+    assert [(p.account.number, p.charged, p.remaining) for p in parts] == [
+        (PARKING, Decimal("45.00"), Decimal("15.00")),
+        (PENALTIES, Decimal("25.00"), Decimal("25.00")),
+    ]
+    assert citation.balance == Decimal("40.00")
+
+
+def test_dismissal_reverses_each_part_to_its_own_revenue_account(ar_fees, ar_users):
+    citation, _ = _penalised(ar_users)
+    set_hearing_status(citation, status="requested", note="Meter broken", actor=ar_users["tech"])
+    citation = dismiss_citation(
+        citation, reason="Meter found broken by Public Works", actor=ar_users["supervisor"]
+    )
+    assert citation.status == CitationStatus.DISMISSED
+    assert citation.hearing_status == HearingStatus.DISMISSED
+    assert citation.balance == Decimal("0.00")
+    movement = ArTransaction.objects.get(citation=citation, kind=ArKind.DISMISSAL)
+    assert movement.amount == Decimal("-40.00")
+    assert movement.transaction_date == TODAY
+    assert "Meter found broken by Public Works" in movement.memo
+    assert entry_lines(movement.journal_entry) == {
+        FINES_AR: Decimal("-40.00"),
+        PARKING: Decimal("15.00"),
+        PENALTIES: Decimal("25.00"),
+    }
+    assert movement.journal_entry.approved_by == ar_users["supervisor"]
+    assert any(
+        event.pgh_context
+        and event.pgh_context.metadata.get("reason") == "Meter found broken by Public Works"
+        for event in _events(citation)
+    )
+    assert "Dismissed. Meter found broken" in citation.notes
+    # Once only: a second dismissal is refused and posts nothing.
+    with pytest.raises(ValidationError, match="already dismissed"):
+        dismiss_citation(citation, reason="Again", actor=ar_users["supervisor2"])
+    assert ArTransaction.objects.filter(citation=citation, kind=ArKind.DISMISSAL).count() == 1
+    # Nothing more escalates, and the schedule says so.
+    steps = escalation_schedule(citation, today=TODAY)
+    assert [(s.state, s.state_text) for s in steps] == [("charged", "Charged 2026-10-01")]
+
+
+def test_dismissal_needs_a_supervisor_other_than_the_one_who_entered_it(ar_fees, ar_users):
+    citation = make_citation(actor=ar_users["supervisor"])
+    with pytest.raises(ValidationError, match="Only a Finance Supervisor"):
+        dismiss_citation(citation, reason="x", actor=ar_users["senior"])
+    with pytest.raises(ValidationError, match="You entered this citation"):
+        dismiss_citation(citation, reason="x", actor=ar_users["supervisor"])
+    with pytest.raises(ValidationError) as error:
+        dismiss_citation(citation, reason="  ", actor=ar_users["supervisor2"])
+    assert "reason" in error.value.message_dict
+    citation.refresh_from_db()
+    assert citation.status == CitationStatus.OPEN
+    assert not ArTransaction.objects.filter(kind=ArKind.DISMISSAL).exists()
+
+
+def test_dismissal_of_a_paid_citation_is_refused(ar_fees, ar_users):
+    citation = make_citation(actor=ar_users["tech"])
+    pay(citation.number, "citation", "45.00", actor=ar_users["clerk"])
+    with pytest.raises(ValidationError, match="a refund, not a dismissal"):
+        dismiss_citation(citation, reason="Paid already", actor=ar_users["supervisor"])
+
+
+def test_reduction_posts_the_difference_against_the_fines_revenue(ar_fees, ar_users):
+    citation = make_citation(actor=ar_users["tech"], kind="administrative", code="ADMIN-CITATION")
+    set_hearing_status(
+        citation,
+        status="scheduled",
+        hearing_date=datetime.date(2026, 12, 3),
+        actor=ar_users["tech"],
+    )
+    citation = reduce_citation(
+        citation,
+        new_amount=Decimal("60.00"),
+        reason="Hearing officer: first offence",
+        actor=ar_users["supervisor"],
+    )
+    assert citation.balance == Decimal("60.00")
+    assert citation.status == CitationStatus.OPEN
+    assert citation.hearing_status == HearingStatus.REDUCED
+    movement = ArTransaction.objects.get(citation=citation, kind=ArKind.REDUCTION)
+    assert movement.amount == Decimal("-40.00")
+    assert "Hearing officer: first offence" in movement.memo
+    assert entry_lines(movement.journal_entry) == {
+        FINES_AR: Decimal("-40.00"),
+        ADMIN: Decimal("40.00"),
+    }
+    with pytest.raises(ValidationError, match="already reduced once"):
+        reduce_citation(
+            citation, amount_off=Decimal("5.00"), reason="Again", actor=ar_users["supervisor"]
+        )
+    assert ArTransaction.objects.filter(citation=citation, kind=ArKind.REDUCTION).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "text"),
+    [
+        ({"new_amount": Decimal("0.00")}, "new_amount", "dismiss it"),
+        ({"amount_off": Decimal("100.00")}, "amount_off", "dismiss it"),
+        ({"new_amount": Decimal("100.00")}, "new_amount", "less than 100.00"),
+        ({"new_amount": Decimal("50.00")}, "new_amount", "80.00 of the fine has been paid"),
+        ({}, "new_amount", "Enter the new fine"),
+    ],
+)
+def test_reduction_refused(ar_fees, ar_users, values, field, text):
+    citation = make_citation(actor=ar_users["tech"], kind="administrative", code="ADMIN-CITATION")
+    pay(citation.number, "citation", "80.00", actor=ar_users["clerk"])
+    with pytest.raises(ValidationError) as error:
+        reduce_citation(citation, **values, reason="Because", actor=ar_users["supervisor"])
+    assert text in " ".join(error.value.message_dict[field])
+    assert not ArTransaction.objects.filter(kind=ArKind.REDUCTION).exists()
+
+
+def test_reduction_down_to_what_was_paid_is_allowed(ar_fees, ar_users):
+    citation = make_citation(actor=ar_users["tech"], kind="administrative", code="ADMIN-CITATION")
+    pay(citation.number, "citation", "80.00", actor=ar_users["clerk"])
+    citation = reduce_citation(
+        citation, amount_off=Decimal("20.00"), reason="Hardship", actor=ar_users["supervisor"]
+    )
+    assert citation.balance == Decimal("0.00")
+
+
+def test_hearing_transitions_and_the_hold_on_escalation(ar_fees, ar_users):
+    make_late_rule()
+    tech = ar_users["tech"]
+    citation = make_citation(actor=tech, issue_date=datetime.date(2026, 11, 10))
+    (step,) = escalation_schedule(citation, today=TODAY)
+    assert (step.charge_on, step.amount, step.state) == (
+        datetime.date(2026, 12, 1),
+        Decimal("25.00"),
+        "upcoming",
+    )
+    with pytest.raises(ValidationError) as error:
+        set_hearing_status(citation, status="upheld", actor=tech)
+    assert "cannot become" in error.value.message_dict["status"][0]
+    with pytest.raises(ValidationError) as error:
+        set_hearing_status(citation, status="dismissed", actor=tech)
+    assert "Finance Supervisor" in error.value.message_dict["status"][0]
+    with pytest.raises(ValidationError) as error:
+        set_hearing_status(citation, status="scheduled", actor=tech)
+    assert "hearing_date" in error.value.message_dict
+
+    citation = set_hearing_status(citation, status="requested", note="By mail", actor=tech)
+    (step,) = escalation_schedule(citation, today=TODAY)
+    assert (step.state, step.state_text) == ("held", "Held: review requested")
+    # The penalty batch honours the hold.
+    run_penalty_batch(datetime.date(2026, 12, 5), idempotency_key="held", actor=tech)
+    assert not ArTransaction.objects.filter(citation=citation, kind=ArKind.PENALTY).exists()
+
+    citation = set_hearing_status(
+        citation, status="scheduled", hearing_date=datetime.date(2026, 12, 10), actor=tech
+    )
+    assert citation.hearing_date == datetime.date(2026, 12, 10)
+    citation = set_hearing_status(citation, status="upheld", note="Photos clear", actor=tech)
+    assert citation.hearing_status == HearingStatus.UPHELD
+    assert "Upheld. Photos clear" in citation.notes
+    (step,) = escalation_schedule(citation, today=datetime.date(2026, 12, 15))
+    assert step.state == "due"
+    with pytest.raises(ValidationError):
+        set_hearing_status(citation, status="requested", actor=tech)
+    run_penalty_batch(datetime.date(2026, 12, 15), idempotency_key="after", actor=tech)
+    assert escalation_schedule(citation, today=TODAY)[0].state == "charged"
+
+
+def test_schedule_amounts_by_calculation(ar_fees, ar_users):
+    make_late_rule("PCT-ORIG", calculation="pct_original", amount=None, rate="12.5", days_after=30)
+    make_late_rule(
+        "PCT-BAL",
+        calculation="pct_balance",
+        amount=None,
+        rate="1.5",
+        days_after=60,
+        repeat_every_days=30,
+        max_occurrences=2,
+    )
+    make_late_rule("ADMIN-ONLY", kind="administrative", days_after=10)
+    make_late_rule("OLD", days_after=5).__class__.objects.filter(code="OLD").update(is_active=False)
+    citation = make_citation(actor=ar_users["tech"], issue_date=datetime.date(2026, 11, 20))
+    steps = escalation_schedule(citation, today=TODAY)
+    assert [(s.rule.code, s.occurrence, s.charge_on, s.amount, s.amount_text) for s in steps] == [
+        ("PCT-ORIG", 1, datetime.date(2026, 12, 20), Decimal("5.63"), "$5.63 (12.5% of the fine)"),
+        ("PCT-BAL", 1, datetime.date(2027, 1, 19), None, "1.5% of the balance then"),
+        ("PCT-BAL", 2, datetime.date(2027, 2, 18), None, "1.5% of the balance then"),
+    ]
+    notice = citation_notice(citation, today=TODAY)
+    assert notice.next_penalty.pay_by == datetime.date(2026, 12, 19)
+    assert notice.review_by == datetime.date(2026, 12, 11)
+
+
+def test_assigning_the_owner_moves_the_citation_and_its_movements(ar_fees, ar_users):
+    citation, _ = _penalised(ar_users)
+    owner = make_customer("Nguyen, Tam")
+    citation = assign_citation_customer(citation, customer=owner, actor=ar_users["tech"])
+    assert citation.customer == owner
+    assert set(
+        ArTransaction.objects.filter(citation=citation).values_list("customer_id", flat=True)
+    ) == {owner.pk}
+    assert open_items_for_customer(owner) == [citation]
+    with pytest.raises(ValidationError) as error:
+        assign_citation_customer(citation, customer=owner, actor=ar_users["tech"])
+    assert "already" in error.value.message_dict["customer"][0]
+    merged = make_customer("Old, Record", is_active=False)
+    with pytest.raises(ValidationError):
+        assign_citation_customer(citation, customer=merged, actor=ar_users["tech"])

@@ -105,6 +105,10 @@ class AgingReport:
         return f"{what.capitalize()} by {self.by}, as of the close of {self.as_of:%B %-d, %Y}"
 
     @property
+    def group_heading(self) -> str:
+        return "Receivable" if self.by == AgingBy.TYPE else "Customer"
+
+    @property
     def headings(self) -> list[str]:
         return [label for _, label in BUCKETS]
 
@@ -285,12 +289,14 @@ class OpenItem:
 
 
 def open_items(
-    as_of: dt.date, *, customer_ids: Sequence[int], kind: str = AgingKind.ALL
+    as_of: dt.date, *, customer_ids: Sequence[int] | None, kind: str = AgingKind.ALL
 ) -> list[OpenItem]:
-    """The documents of these customers with a balance owed at the close of the day,
-    oldest basis date first, each with a link to its page where that page exists."""
+    """The documents of these customers (None: of everyone) with a balance owed at the
+    close of the day, by customer, oldest basis date first, each with a link to its page
+    where that page exists."""
+    documents = _documents_sql(customers=customer_ids is not None, open_only=True)
     sql = (
-        f"SELECT * FROM ({_documents_sql(customers=True, open_only=True)}) d "  # noqa: S608
+        f"SELECT * FROM ({documents}) d "  # noqa: S608
         "ORDER BY d.customer_id, d.basis_date, d.kind DESC, d.id"
     )
     with connection.cursor() as cursor:

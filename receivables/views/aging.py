@@ -1,9 +1,179 @@
-"""Aging, customer statements and dunning notices."""
+"""Aging, customer statements and dunning notices: finance staff, the Auditor and the
+Administrator read them; a lead or the supervisor sends the notices."""
 
-from django.urls import URLPattern
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
-urlpatterns: list[URLPattern] = []
+from millbrae_finance.csv_export import csv_response
+from millbrae_finance.pdf import pdf_response
+from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
+from receivables.aging import BUCKETS, AgingBy, aging, customers_with_balance, statements
+from receivables.dunning import (
+    REFERRAL_BUSINESS_DAYS,
+    move_notices,
+    notice_runs,
+    notices_on,
+    plan_notices,
+    send_notices,
+)
+from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
+from receivables.models import Customer
+
+REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
+# A clerk prints a customer's statement at the counter.
+STATEMENT_READERS = REPORT_READERS | {Role.COUNTER_CLERK}
+AGING_ROWS_PER_PAGE = 100
+NOTICE_SENDERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})
+
+
+def _bind(request: HttpRequest, form_class: type[Form]) -> Form:
+    """The query string, or today when no date was chosen yet."""
+    data = request.GET if "as_of" in request.GET else {"as_of": timezone.localdate()}
+    return form_class(data)
+
+
+def _printed(request: HttpRequest) -> dict:
+    return {"printed_at": timezone.now(), "printed_by": request.user.get_username()}
+
+
+@role_required(REPORT_READERS)
+@require_GET
+def aging_report(request: HttpRequest) -> HttpResponse:
+    form = _bind(request, AgingForm)
+    report = aging(**form.cleaned_data) if form.is_valid() else None
+    output = request.GET.get("format")
+    if report is not None and output == "csv":
+        return csv_response(f"aging-{report.as_of:%Y%m%d}.csv", *_aging_csv(report))
+    if report is not None and output == "pdf":
+        return pdf_response(
+            "receivables/pdf/aging.html",
+            {"report": report, **_printed(request)},
+            filename=f"aging-{report.as_of:%Y%m%d}.pdf",
+        )
+    page = None
+    if report is not None:
+        page = Paginator(report.rows, AGING_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "report": report, "page": page}
+    return render(request, "receivables/aging.html", context)
+
+
+def _aging_csv(report) -> tuple[list[str], list[list]]:
+    buckets = [label for _, label in BUCKETS]
+    lines = [*report.rows, report.total]
+    if report.by == AgingBy.TYPE:
+        header = ["type", "documents", *buckets, "total"]
+        return header, [[r.label, r.documents, *r.buckets, r.total] for r in lines]
+    header = ["customer", "name", "documents", *buckets, "total"]
+    return header, [[r.number, r.label, r.documents, *r.buckets, r.total] for r in lines]
+
+
+@role_required(STATEMENT_READERS)
+@require_GET
+def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer, pk=pk)
+    form = _bind(request, StatementForm)
+    if not form.is_valid():
+        context = {"form": form, "customer": customer}
+        return render(request, "receivables/statement_form.html", context)
+    data = form.cleaned_data
+    found = statements([customer.pk], start=data["start"], as_of=data["as_of"])
+    return pdf_response(
+        "receivables/pdf/statement.html",
+        {"statements": found, **_printed(request)},
+        filename=f"statement-{customer.number}-{data['as_of']:%Y%m%d}.pdf",
+    )
+
+
+@role_required(REPORT_READERS)
+@require_GET
+def statement_batch(request: HttpRequest) -> HttpResponse:
+    form = _bind(request, StatementForm)
+    context: dict = {"form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        customer_ids = customers_with_balance(data["as_of"])
+        if request.GET.get("format") == "pdf":
+            found = statements(customer_ids, start=data["start"], as_of=data["as_of"])
+            return pdf_response(
+                "receivables/pdf/statement.html",
+                {"statements": found, **_printed(request)},
+                filename=f"statements-{data['as_of']:%Y%m%d}.pdf",
+                inline=False,
+            )
+        context |= {"customer_count": len(customer_ids), **data}
+    return render(request, "receivables/statement_batch.html", context)
+
+
+@role_required(REPORT_READERS)
+@require_http_methods(["GET", "POST"])
+def notice_list(request: HttpRequest) -> HttpResponse:
+    can_send = has_role(request.user, *NOTICE_SENDERS)
+    if request.method == "POST":
+        if not can_send:
+            raise PermissionDenied
+        form = AsOfForm(request.POST)
+        if form.is_valid():
+            as_of = form.cleaned_data["as_of"]
+            if as_of > timezone.localdate():
+                form.add_error("as_of", "Notices are mailed today or recorded for a past day.")
+            else:
+                run = send_notices(as_of, actor=request.user)
+                messages.success(request, _sent_message(run))
+                return redirect(f"{request.path}?as_of={as_of:%Y-%m-%d}")
+    elif request.GET.get("format") == "pdf":
+        return _notices_pdf(request)
+    else:
+        form = _bind(request, AsOfForm)
+    planned = plan_notices(form.cleaned_data["as_of"]) if form.is_valid() else []
+    context = {
+        "form": form,
+        "planned": planned,
+        "runs": notice_runs(),
+        "can_send": can_send,
+        "referral_days": REFERRAL_BUSINESS_DAYS,
+    }
+    return render(request, "receivables/notice_list.html", context)
+
+
+def _sent_message(run) -> str:
+    if run.created == 0:
+        return f"No new notices for {run.notice_date:%Y-%m-%d}: they were sent already."
+    return f"{run.created} notices recorded for {run.notice_date:%Y-%m-%d}. Print them below."
+
+
+def _notices_pdf(request: HttpRequest) -> HttpResponse:
+    form = NoticeDateForm(request.GET)
+    if not form.is_valid():
+        context = {"form": AsOfForm({"as_of": timezone.localdate()}), "pdf_form": form}
+        context |= {"planned": [], "runs": notice_runs(), "can_send": False}
+        return render(request, "receivables/notice_list.html", context)
+    day = form.cleaned_data["date"]
+    return pdf_response(
+        "receivables/pdf/notice.html",
+        {"notices": notices_on(day), "notice_date": day, **_printed(request)},
+        filename=f"notices-{day:%Y%m%d}.pdf",
+    )
+
+
+urlpatterns = [
+    path("aging/", aging_report, name="aging_report"),
+    path("statements/", statement_batch, name="statement_batch"),
+    path("customers/<int:pk>/statement.pdf", customer_statement, name="customer_statement"),
+    path("notices/", notice_list, name="notice_list"),
+]
 
 
 def register() -> None:
     """Navigation links and registries of aging, statements and notices."""
+    from millbrae_finance.navigation import register_nav_item
+    from receivables.merge import register_customer_merge
+
+    register_nav_item(label="Aging", url_name="receivables:aging_report", section="Receivables")
+    register_customer_merge("dunning notices", move_notices)

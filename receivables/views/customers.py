@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
+from receivables.aging import customer_receivables
 from receivables.fee_rules import Calculation, FeeRule, calculate_fee
 from receivables.fees import (
     FEE_FIELDS,
@@ -94,6 +95,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "merges": customer_merged_from(customer),
+        "receivables": customer_receivables(customer, as_of=timezone.localdate()),
         "can_edit": has_role(request.user, *FINANCE_STAFF) and customer.merged_into_id is None,
         "can_merge": has_role(request.user, *CUSTOMER_MERGERS) and customer.merged_into_id is None,
     }

@@ -25,12 +25,25 @@ def register_nav_item(*, label: str, url_name: str, section: str) -> None:
         _items.append(item)
 
 
-def nav_items_for(roles: frozenset[Role]) -> list[tuple[str, str]]:
-    """(label, url) pairs this set of roles may open, in registration order."""
+def _visible(roles: frozenset[Role]) -> list[tuple[NavItem, str]]:
     visible = []
     for item in _items:
         url = reverse(item.url_name)
         allowed = getattr(resolve(url).func, "allowed_roles", frozenset())
         if roles & allowed:
-            visible.append((item.label, url))
+            visible.append((item, url))
     return visible
+
+
+def nav_items_for(roles: frozenset[Role]) -> list[tuple[str, str]]:
+    """(label, url) pairs this set of roles may open, in registration order."""
+    return [(item.label, url) for item, url in _visible(roles)]
+
+
+def nav_sections_for(roles: frozenset[Role]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The links this set of roles may open, grouped by section: (section, [(label, url)]),
+    sections in the order their first link was registered."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for item, url in _visible(roles):
+        sections.setdefault(item.section, []).append((item.label, url))
+    return list(sections.items())

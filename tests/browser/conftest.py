@@ -75,3 +75,11 @@ def screenshot():
         return path
 
     return take
+
+
+def nav_to(page, label: str) -> None:
+    """Open a page from the main navigation as a person does: hover its section, then
+    click the link in the menu that opens."""
+    link = page.locator("nav.mainnav .menu a", has_text=label).first
+    link.locator("xpath=ancestor::li[contains(@class, 'section')]").hover()
+    link.click()

@@ -9,6 +9,7 @@ from ledger.models import Account, AccountType, Department, Fund, FundType, Obje
 from ledger.services import LineSpec, create_account, create_fiscal_year, post_entry
 from ledger.services.chart_import import IMPORT_COLUMNS
 from millbrae_finance.roles import Role
+from tests.browser.conftest import nav_to
 from tests.browser.test_foundation import log_in
 from tests.conftest import make_user
 
@@ -37,7 +38,7 @@ def test_admin_opens_an_account_and_finds_it_with_the_search_box(
 ):
     make_user(Role.ADMINISTRATOR)
     log_in(page, live_server, "t_admin")
-    page.click("nav.mainnav >> text=Accounts")
+    nav_to(page, "Accounts")
     page.wait_for_url("**/ledger/accounts/")
     expect(page.locator("#results")).to_contain_text("2 accounts")
     screenshot(page, "chart-account-list")

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from millbrae_finance.roles import Role
 from receivables.models import Customer
+from tests.browser.conftest import nav_to
 from tests.browser.test_foundation import log_in
 from tests.conftest import make_user
 from tests.receivables.conftest import make_customer
@@ -23,7 +24,7 @@ def test_technician_finds_a_customer_by_street_and_first_name_and_edits_the_phon
     )
     make_user(Role.ACCOUNTING_TECHNICIAN)
     log_in(page, live_server, "t_tech")
-    page.click("nav.mainnav >> text=Customers")
+    nav_to(page, "Customers")
     page.wait_for_url("**/receivables/customers/")
     expect(page.locator("#results")).to_contain_text("4 customers")
     screenshot(page, "customers-list")

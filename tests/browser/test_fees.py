@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from millbrae_finance.roles import Role
 from receivables.models import Fee, FeeStatus
+from tests.browser.conftest import nav_to
 from tests.browser.test_foundation import log_in
 from tests.conftest import make_user
 from tests.receivables.conftest import make_fee
@@ -47,7 +48,7 @@ def test_supervisor_approves_a_rate_change_and_a_clerk_calculates_it(page, live_
         effective_from=datetime.date(2027, 7, 1),
     )
     log_in(page, live_server, "t_supervisor")
-    page.click("nav.mainnav >> text=Fees")
+    nav_to(page, "Fees")
     page.wait_for_url("**/receivables/fees/")
     expect(page.locator("#results")).to_contain_text("3 fee versions")
     screenshot(page, "fees-list")

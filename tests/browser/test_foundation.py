@@ -3,6 +3,7 @@ from playwright.sync_api import expect
 
 from millbrae_finance.models import CityClosure
 from millbrae_finance.roles import Role
+from tests.browser.conftest import nav_to
 from tests.conftest import TEST_PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,7 +52,7 @@ def test_auditor_filters_the_audit_trail_in_place(page, live_server, screenshot)
     make_user(Role.AUDITOR)
     CityClosure.objects.create(date="2026-12-24", name="Christmas Eve closure")
     log_in(page, live_server, "t_auditor")
-    page.click("nav.mainnav >> text=Audit trail")
+    nav_to(page, "Audit trail")
     page.wait_for_url("**/audit/")
     page.select_option("#id_model", "millbrae_finance.CityClosure")
     # HTMX swaps the results on change, without a page load, and pushes the URL.
@@ -83,7 +84,7 @@ def test_auditor_sees_filter_errors_next_to_the_field(page, live_server, screens
     page.click("form.filters button[type=submit]")
     expect(page.locator("#id_date_to_error")).to_have_text("The end date is before the start date.")
     assert page.locator("#id_date_to").get_attribute("aria-describedby") == "id_date_to_error"
-    assert page.locator("nav.mainnav a[aria-current=page]").inner_text() == "Audit trail"
+    assert page.locator("nav.mainnav .subnav a[aria-current=page]").inner_text() == "Audit trail"
     screenshot(page, "audit-log-error")
     # Correcting the range clears the error.
     page.fill("#id_date_to", "2026-12-31")

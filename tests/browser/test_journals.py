@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from ledger.models import AccountType, Department, Fund, FundType, JournalDraft, ObjectCode
 from ledger.services import create_account, create_fiscal_year
 from millbrae_finance.roles import Role
+from tests.browser.conftest import nav_to
 from tests.conftest import TEST_PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +47,7 @@ def test_technician_builds_a_balanced_entry_and_a_senior_approves_it(
     make_user(Role.ACCOUNTING_TECHNICIAN)
     make_user(Role.SENIOR_ACCOUNTING_TECHNICIAN)
     log_in(page, live_server, "t_tech")
-    page.click("nav.mainnav >> text=Journals")
+    nav_to(page, "Journals")
     page.click("text=New journal entry")
     page.wait_for_url("**/ledger/journals/new/")
     assert page.input_value("#id_entry_date") == f"{timezone.localdate():%Y-%m-%d}"
@@ -147,7 +148,7 @@ def test_entry_list_filters_in_place(page, live_server, screenshot, books):
             prepared_by=tech,
         )
     log_in(page, live_server, "t_auditor")
-    page.click("nav.mainnav >> text=Entries")
+    nav_to(page, "Entries")
     page.wait_for_url("**/ledger/entries/")
     assert "3 entries" in page.locator("#results").inner_text()
     page.fill("#id_text", "envel")
@@ -192,7 +193,7 @@ def test_technician_imports_a_journal_file_and_sees_row_errors(
     page.wait_for_url("**/ledger/journals/*/")
     assert "Imported 2 lines from good.csv" in page.locator(".messages").inner_text()
     assert "Draft" in page.locator("h1").inner_text()
-    page.click("nav.mainnav >> text=Journals")
+    nav_to(page, "Journals")
     expect(page.locator("#results")).to_contain_text("Postage from the mail house invoice")
     assert page.problems == []
     screenshot(page, "journal-list")

@@ -162,11 +162,11 @@ def _documents_sql(*, customers: bool, open_only: bool = False) -> str:
 
 _BUCKET_SQL = """
     COUNT(*) AS documents,
-    SUM(CASE WHEN d.days <= 30 THEN d.balance ELSE 0 END),
-    SUM(CASE WHEN d.days BETWEEN 31 AND 60 THEN d.balance ELSE 0 END),
-    SUM(CASE WHEN d.days BETWEEN 61 AND 90 THEN d.balance ELSE 0 END),
-    SUM(CASE WHEN d.days BETWEEN 91 AND 120 THEN d.balance ELSE 0 END),
-    SUM(CASE WHEN d.days > 120 THEN d.balance ELSE 0 END),
+    SUM(CASE WHEN d.days <= 30 THEN d.balance ELSE 0.00 END),
+    SUM(CASE WHEN d.days BETWEEN 31 AND 60 THEN d.balance ELSE 0.00 END),
+    SUM(CASE WHEN d.days BETWEEN 61 AND 90 THEN d.balance ELSE 0.00 END),
+    SUM(CASE WHEN d.days BETWEEN 91 AND 120 THEN d.balance ELSE 0.00 END),
+    SUM(CASE WHEN d.days > 120 THEN d.balance ELSE 0.00 END),
     SUM(d.balance)
 """
 

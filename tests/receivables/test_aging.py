@@ -1,6 +1,7 @@
 """Aging: buckets at their boundaries, as of past dates, by customer and by type, tied to
 the subledger totals to the cent."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -159,3 +160,97 @@ def test_customer_panel_lists_open_items_with_days_past_due(ar_fees, ar_users):
     panel = customer_receivables(customer, as_of=AS_OF)
     assert panel.total_owed == Decimal("193.00")
     assert panel.aging.over_120 == Decimal("148.00")
+
+
+# ---------------------------------------------------------------- the aging screens
+
+
+def test_aging_page_pdf_and_csv(client, ar_fees, ar_users, django_assert_max_num_queries):
+    import io
+
+    import pypdf
+    from django.urls import reverse
+
+    tech = ar_users["tech"]
+    for number in range(12):
+        make_invoice(make_customer(f"Customer {number:02d}"), actor=tech, amount="10.00")
+    make_citation(actor=tech, plate="8XYZ777", issue_date=datetime.date(2026, 8, 1))
+    client.force_login(ar_users["auditor"])
+    url = reverse("receivables:aging_report")
+    with django_assert_max_num_queries(8):
+        response = client.get(url, {"as_of": "2027-03-31"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No customer — plate 8XYZ777" in page
+    assert reverse("receivables:customer_detail", args=[ar_customer_pk("Customer 00")]) in page
+    assert "$165.00" in page  # 12 x 10.00 + 45.00
+    by_type = client.get(url, {"as_of": "2027-03-31", "by": "type"}).content.decode()
+    assert "Miscellaneous invoices (misc AR)" in by_type
+    assert "Citations and fines (fines AR)" in by_type
+
+    csv = client.get(url, {"as_of": "2027-03-31", "format": "csv"})
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert (
+        lines[0]
+        == "customer,name,documents,Current,31–60 days,61–90 days,91–120 days,Over 120 days,total"
+    )
+    assert lines[-1] == ",Total,13,0.00,0.00,0.00,0.00,165.00,165.00"
+
+    pdf = client.get(url, {"as_of": "2027-03-31", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    with open("/tmp/aging.pdf", "wb") as out:
+        out.write(pdf.content)
+    first = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0]
+    assert first.mediabox.width > first.mediabox.height  # landscape
+    assert "Receivables aging" in first.extract_text()
+
+
+def ar_customer_pk(name: str) -> int:
+    from receivables.models import Customer
+
+    return Customer.objects.get(name=name).pk
+
+
+def test_aging_bad_date_and_roles(client, ar_users):
+    from django.urls import reverse
+
+    url = reverse("receivables:aging_report")
+    client.force_login(ar_users["tech"])
+    response = client.get(url, {"as_of": "2027-02-30"})
+    assert response.status_code == 200
+    assert "Enter a valid date." in response.content.decode()
+    assert client.get(url, {"as_of": "2027-03-31", "by": "nonsense"}).status_code == 200
+    client.force_login(ar_users["clerk"])
+    assert client.get(url).status_code == 403
+
+
+def test_customer_page_panel_and_its_query_count(
+    client, ar_fees, ar_users, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    from receivables.dunning import send_notices
+
+    tech = ar_users["tech"]
+    customer = make_customer()
+    invoice = make_invoice(
+        customer, actor=tech, amount="148.00", invoice_date=datetime.date(2026, 10, 5)
+    )
+    for number in range(5):
+        make_citation(actor=tech, customer=customer, issue_date=datetime.date(2027, 1, 2 + number))
+    send_notices(datetime.date(2027, 3, 1), actor=ar_users["senior"])
+    client.force_login(ar_users["clerk"])
+    url = reverse("receivables:customer_detail", args=[customer.pk])
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "$373.00" in page  # 148.00 + 5 x 45.00
+    assert invoice.number in page
+    assert "2027-03-01 level 1" in page
+    assert reverse("receivables:customer_statement", args=[customer.pk]) in page
+    # Invoice and citation pages are linked once those URL names exist.
+    from django.urls import NoReverseMatch
+
+    with contextlib.suppress(NoReverseMatch):
+        assert reverse("receivables:invoice_detail", args=[invoice.pk]) in page

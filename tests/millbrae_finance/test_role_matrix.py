@@ -38,6 +38,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **journal_samples(users),
         **customer_samples(),
         **fee_samples(),
+        **invoice_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -54,6 +55,13 @@ def customer_samples() -> dict:
         "receivables:customer_edit": {"pk": customer.pk},
         "receivables:customer_statement": {"pk": customer.pk},
     }
+
+
+def invoice_samples() -> dict:
+    """The invoice and credit memo URLs: a draft, an issued invoice, a pending memo."""
+    from tests.receivables.test_invoice_views import role_matrix_samples
+
+    return role_matrix_samples()
 
 
 def fee_samples() -> dict:

@@ -12,6 +12,7 @@ from receivables.models import CitationKind, CitationStatus, Customer, HearingSt
 from receivables.queries.citations import SORT_CHOICES
 
 CUSTOMER_NUMBER = re.compile(r"[cC]?\s*0*([0-9]{1,9})")
+REASON_REQUIRED = "Say why: the reason goes in the audit trail."
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -127,6 +128,7 @@ class DismissForm(forms.Form):
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the movement and in the audit trail.",
+        error_messages={"required": REASON_REQUIRED},
     )
 
 
@@ -142,6 +144,7 @@ class ReduceForm(forms.Form):
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the movement and in the audit trail.",
+        error_messages={"required": REASON_REQUIRED},
     )
 
     def clean(self) -> dict:

@@ -111,10 +111,12 @@ def citation_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, violations=violation_choices(today), initial={"issue_date": today}
     )
     lookup = None
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in CITATION_FIELDS}
-        lookup = fine_on(values["violation_code"], values["issue_date"])
-        if "preview" not in request.POST:  # "Show fine" re-renders without saving
+    if form.is_bound:
+        valid = form.is_valid()
+        data = form.cleaned_data  # the fields that parsed, even when others did not
+        lookup = fine_on(data.get("violation_code", ""), data.get("issue_date"))
+        if valid and "preview" not in request.POST:  # "Show fine" re-renders, unsaved
+            values = {name: form.cleaned_data[name] for name in CITATION_FIELDS}
             try:
                 citation = issue_citation(**values, actor=request.user)
             except ValidationError as error:
@@ -229,7 +231,7 @@ def citation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Citation {citation.number} dismissed.")
             return redirect("receivables:citation_detail", pk=citation.pk)
     intro = (
-        f"The whole balance of {citation.balance:,.2f}, fine and any penalties, comes off "
+        f"The whole balance of ${citation.balance:,.2f}, fine and any penalties, comes off "
         "fines AR and out of the revenue accounts it was credited to."
     )
     return _action_page(
@@ -259,7 +261,7 @@ def citation_reduce(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("receivables:citation_detail", pk=citation.pk)
     intro = (
-        f"The fine is {citation.fine_amount:,.2f}. Enter the new fine or the amount to take "
+        f"The fine is ${citation.fine_amount:,.2f}. Enter the new fine or the amount to take "
         "off; it comes out of the violation's revenue account. Once only."
     )
     return _action_page(

@@ -1,9 +1,255 @@
-"""Penalty and escalation rules, and the penalty batch with its preview."""
+"""Penalty and escalation rules, and the penalty batch with its preview.
 
-from django.urls import URLPattern
+Finance staff, the Auditor and the Administrator read the rules and preview a batch; the
+Finance Supervisor keeps the rules; a lead (Senior Accounting Technician or Finance
+Supervisor) posts a batch.
+"""
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from millbrae_finance.csv_export import csv_response, queryset_csv_response
+from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
+from receivables.forms.penalties import (
+    PenaltyBatchForm,
+    PenaltyPostForm,
+    PenaltyRuleFilterForm,
+    PenaltyRuleForm,
+    new_batch_key,
+)
+from receivables.models import PenaltyBatch, PenaltyRule
+from receivables.penalties import (
+    RULE_FIELDS,
+    batch_reference,
+    create_penalty_rule,
+    describe_rule,
+    preview_penalty_batch,
+    run_penalty_batch,
+    update_penalty_rule,
+)
+from receivables.queries import penalties as queries
+
+PENALTY_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
+RULE_KEEPERS = frozenset({Role.FINANCE_SUPERVISOR})
+BATCH_RUNNERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})
+ROWS_PER_PAGE = 50
+PREVIEW_HEADER = [
+    "Document",
+    "Customer or plate",
+    "Rule",
+    "Rule name",
+    "Occurrence",
+    "Basis date",
+    "Days past",
+    "Amount",
+    "Why",
+    "How",
+]
+
+
+def _fragment_wanted(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's errors by field land beside their field; the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+# ---------------------------------------------------------------- rules
+
+
+@role_required(PENALTY_READERS)
+@require_GET
+def penalty_rule_list(request: HttpRequest) -> HttpResponse:
+    form = PenaltyRuleFilterForm(request.GET)
+    rules = queries.penalty_rule_list(**form.cleaned_data) if form.is_valid() else None
+    rules = rules if rules is not None else PenaltyRule.objects.none()
+    if request.GET.get("format") == "csv":
+        filename = f"penalty-rules-{timezone.localdate():%Y%m%d}.csv"
+        return queryset_csv_response(filename, rules, queries.RULE_EXPORT_FIELDS)
+    page = Paginator(rules, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "terms": {rule.pk: describe_rule(rule) for rule in page},
+        "can_edit": has_role(request.user, *RULE_KEEPERS),
+    }
+    template = "receivables/penalty_rule_list.html"
+    if _fragment_wanted(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(RULE_KEEPERS)
+@require_http_methods(["GET", "POST"])
+def penalty_rule_create(request: HttpRequest) -> HttpResponse:
+    form = PenaltyRuleForm(request.POST or None)
+    if form.is_valid():
+        try:
+            rule = create_penalty_rule(
+                **{name: form.cleaned_data[name] for name in RULE_FIELDS}, actor=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Penalty rule {rule.code} added: the next batch applies it.")
+            return redirect("receivables:penalty_rule_list")
+    return render(request, "receivables/penalty_rule_form.html", {"form": form, "rule": None})
+
+
+@role_required(RULE_KEEPERS)
+@require_http_methods(["GET", "POST"])
+def penalty_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        rule = queries.penalty_rule_detail(pk)
+    except PenaltyRule.DoesNotExist:
+        raise Http404("No such penalty rule.") from None
+    form = PenaltyRuleForm(
+        request.POST or None, initial=PenaltyRuleForm.initial_for(rule), editing=True
+    )
+    if form.is_valid():
+        values = {name: form.cleaned_data[name] for name in RULE_FIELDS}
+        try:
+            rule = update_penalty_rule(
+                rule, **values, is_active=form.cleaned_data["is_active"], actor=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            state = "saved" if rule.is_active else "deactivated"
+            messages.success(request, f"Penalty rule {rule.code} {state}.")
+            return redirect("receivables:penalty_rule_list")
+    return render(request, "receivables/penalty_rule_form.html", {"form": form, "rule": rule})
+
+
+# ---------------------------------------------------------------- the batch
+
+
+@role_required(PENALTY_READERS)
+@require_http_methods(["GET", "POST"])
+def penalty_batch(request: HttpRequest) -> HttpResponse:
+    can_post = has_role(request.user, *BATCH_RUNNERS)
+    if request.method == "POST":
+        if not can_post:
+            raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
+        form = PenaltyPostForm(request.POST)
+        if form.is_valid():
+            try:
+                batch = run_penalty_batch(
+                    form.cleaned_data["batch_date"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Penalty batch {batch_reference(batch)} posted: {batch.items_charged} "
+                    f"charge{'s' if batch.items_charged != 1 else ''}, ${batch.total:,.2f}.",
+                )
+                return redirect("receivables:penalty_batch_detail", pk=batch.pk)
+    elif "batch_date" in request.GET:
+        form = PenaltyBatchForm(request.GET)
+        form.is_valid()
+    else:
+        form = PenaltyBatchForm(initial={"batch_date": timezone.localdate()})
+    preview = page = None
+    if form.is_bound and "batch_date" in form.cleaned_data:
+        preview = preview_penalty_batch(form.cleaned_data["batch_date"])
+        if request.GET.get("format") == "csv":
+            day = f"{preview.batch_date:%Y%m%d}"
+            return csv_response(f"penalty-preview-{day}.csv", PREVIEW_HEADER, _preview_csv(preview))
+        page = Paginator(preview.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "preview": preview,
+        "page": page,
+        "can_post": can_post and preview is not None and preview.items > 0,
+        "batch_key": new_batch_key(),
+    }
+    template = "receivables/penalty_batch.html"
+    if _fragment_wanted(request) and request.method == "GET":
+        template += "#preview"
+    return render(request, template, context)
+
+
+def _preview_csv(preview):
+    for row in preview.rows:
+        yield [
+            row.document_number,
+            row.who,
+            row.rule_code,
+            row.rule_name,
+            row.occurrence,
+            row.basis_date,
+            row.days_past,
+            row.amount,
+            row.why,
+            row.how,
+        ]
+
+
+@role_required(PENALTY_READERS)
+@require_GET
+def penalty_batch_list(request: HttpRequest) -> HttpResponse:
+    batches = queries.penalty_batch_list()
+    page = Paginator(batches, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    references = {batch.pk: batch_reference(batch) for batch in page}
+    context = {"page": page, "references": references}
+    return render(request, "receivables/penalty_batch_list.html", context)
+
+
+@role_required(PENALTY_READERS)
+@require_GET
+def penalty_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        batch = queries.penalty_batch_detail(pk)
+    except PenaltyBatch.DoesNotExist:
+        raise Http404("No such penalty batch.") from None
+    charges = queries.penalty_batch_charges(batch)
+    reference = batch_reference(batch)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            f"penalty-batch-{reference}.csv",
+            queries.CHARGE_EXPORT_HEADER,
+            queries.charge_rows(charges),
+        )
+    page = Paginator(charges, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "batch": batch,
+        "reference": reference,
+        "page": page,
+        "who": {charge.pk: queries.charge_who(charge) for charge in page},
+    }
+    return render(request, "receivables/penalty_batch_detail.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("penalty-rules/", penalty_rule_list, name="penalty_rule_list"),
+    path("penalty-rules/new/", penalty_rule_create, name="penalty_rule_create"),
+    path("penalty-rules/<int:pk>/edit/", penalty_rule_edit, name="penalty_rule_edit"),
+    path("penalty-batch/", penalty_batch, name="penalty_batch"),
+    path("penalty-batches/", penalty_batch_list, name="penalty_batch_list"),
+    path("penalty-batches/<int:pk>/", penalty_batch_detail, name="penalty_batch_detail"),
+]
 
 
 def register() -> None:
     """Navigation links, work queues and registries of this area (AppConfig.ready)."""
+    from millbrae_finance.navigation import register_nav_item
+
+    register_nav_item(
+        label="Penalties", url_name="receivables:penalty_batch", section="Receivables"
+    )

@@ -24,6 +24,8 @@ POST_ONLY: set[str] = {
     "ledger:fiscal_year_close",
     "receivables:fee_approve",
     "receivables:fee_retire",
+    "receivables:write_off_approve",
+    "receivables:write_off_reject",
 }
 
 
@@ -38,7 +40,9 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **journal_samples(users),
         **customer_samples(),
         **fee_samples(),
+        **citation_samples(users),
         **invoice_samples(),
+        **collections_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -62,6 +66,20 @@ def invoice_samples() -> dict:
     from tests.receivables.test_invoice_views import role_matrix_samples
 
     return role_matrix_samples()
+
+
+def collections_samples() -> dict:
+    """The write-off URLs: a pending write-off requested outside the matrix."""
+    from tests.receivables.test_write_off_views import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def citation_samples(users: dict) -> dict:
+    """The citation URLs: one citation, entered outside the matrix."""
+    from tests.receivables.citation_helpers import role_matrix_samples
+
+    return role_matrix_samples(users)
 
 
 def fee_samples() -> dict:

@@ -41,7 +41,6 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **customer_samples(),
         **fee_samples(),
         **citation_samples(users),
-        **citation_samples(users),
         **invoice_samples(),
         **collections_samples(),
     }
@@ -74,13 +73,6 @@ def collections_samples() -> dict:
     from tests.receivables.test_write_off_views import role_matrix_samples
 
     return role_matrix_samples()
-
-
-def citation_samples(users: dict) -> dict:
-    """The citation URLs: one citation, entered outside the matrix."""
-    from tests.receivables.citation_helpers import role_matrix_samples
-
-    return role_matrix_samples(users)
 
 
 def citation_samples(users: dict) -> dict:

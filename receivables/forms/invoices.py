@@ -128,6 +128,12 @@ class InvoiceForm(forms.Form):
         self.fields["customer"].widget.attrs.update(attrs)
 
 
+def _account_label(account: Account) -> str:
+    # The name after the fund ("General Fund: Facility rentals"), cut short to fit a row.
+    name = account.name.split(": ", 1)[-1]
+    return f"{account.number} {name[:24]}"
+
+
 class InvoiceLineForm(forms.Form):
     """A row: a fee from the schedule (with its units or base), or a free line with a
     description, a revenue account and an amount. A row left empty is no line."""
@@ -157,7 +163,7 @@ class InvoiceLineForm(forms.Form):
         self.fields["fee_code"].choices = [("", "Free line (no fee)"), *fee_choices]
         self.fields["revenue_account"].choices = [
             ("", "Choose an account"),
-            *((account.pk, f"{account.number} {account.name}") for account in accounts),
+            *((account.pk, _account_label(account)) for account in accounts),
         ]
         self.fields["amount"].widget.attrs.update({"class": "amount", "placeholder": "0.00"})
         self.fields["quantity"].widget.attrs.update({"class": "amount", "placeholder": "—"})

@@ -224,7 +224,7 @@ def credit_memo_approval_work(user: AbstractBaseUser, limit: int = 10) -> list[t
 
 
 def fee_choices(on_date: dt.date | None = None) -> list[tuple[str, str]]:
-    """(code, "CODE — description") of the fee codes with an approved version (in effect
+    """(code, "CODE · per unit") of the fee codes with an approved version (in effect
     on the day when one is given), for a line's fee choice."""
     fees = Fee.objects.approved()
     if on_date is not None:
@@ -232,16 +232,17 @@ def fee_choices(on_date: dt.date | None = None) -> list[tuple[str, str]]:
     rows = (
         fees.order_by("code", "-effective_from")
         .distinct("code")
-        .values_list("code", "description", "rule", "unit_name")
+        .values_list("code", "rule", "unit_name")
     )
     choices = []
-    for code, description, rule, unit in rows:
+    for code, rule, unit in rows:
+        # Short labels keep the line rows on one screen; the code says what it is.
         needs = {
-            FeeRule.PER_UNIT: f" (per {unit})",
-            FeeRule.TIERED: f" (per {unit})",
-            FeeRule.PERCENT: " (% of a base)",
+            FeeRule.PER_UNIT: f" · per {unit}",
+            FeeRule.TIERED: f" · per {unit}",
+            FeeRule.PERCENT: " · % of a base",
         }.get(rule, "")
-        choices.append((code, f"{code} — {description}{needs}"))
+        choices.append((code, f"{code}{needs}"))
     return choices
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
+    Case,
     CharField,
     Count,
     DateField,
@@ -20,6 +21,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, LPad, NullIf
 
@@ -114,9 +116,11 @@ def _number(prefix: str, field: str = "pk"):
 def _with_document_columns(rows: QuerySet) -> QuerySet:
     """Number the rows' documents and name their debtors in SQL, for lists and CSV."""
     return rows.annotate(
-        document_number=Coalesce(
-            Concat(Value("INV-"), LPad(Cast("invoice_id", CharField()), 6, Value("0"))),
-            F("citation__number"),
+        # Concat reads a missing invoice as "", so choose by which document it names.
+        document_number=Case(
+            When(invoice__isnull=False, then=_number("INV-", "invoice_id")),
+            default=F("citation__number"),
+            output_field=CharField(),
         ),
         debtor=Coalesce(
             NullIf(F("invoice__customer__name"), Value("")),

@@ -187,7 +187,10 @@ def write_off_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_candidates(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not has_role(request.user, *FINANCE_STAFF):
         raise PermissionDenied("Only finance staff refer items to collections.")
-    data = request.POST if request.method == "POST" else request.GET
+    data = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method == "GET":  # show the defaults in the filter, not blanks
+        data.setdefault("as_of", f"{timezone.localdate():%Y-%m-%d}")
+        data.setdefault("days", "90")
     filters = CandidateFilterForm(data)
     filters.is_valid()
     as_of = filters.cleaned_data.get("as_of") or timezone.localdate()

@@ -157,6 +157,9 @@ def test_referral_list_filters_exports_and_pins_queries(
     lines = b"".join(response.streaming_content).decode().strip().splitlines()
     assert lines[0].startswith("Referral,Document,Debtor,Agency,Referred on")
     assert len(lines) == 3
+    everything = client.get(url, {"format": "csv"})
+    text = b"".join(everything.streaming_content).decode()
+    assert ",P900001,Plate 7ABC123," in text and f',{items[0].number},"Debtor 0, Pat",' in text
     bad = client.get(url, {"referred_on": "soon"})
     assert bad.status_code == 200 and "referred_on" in bad.context["form"].errors
     with django_assert_max_num_queries(8):

@@ -254,3 +254,26 @@ def test_customer_page_panel_and_its_query_count(
 
     with contextlib.suppress(NoReverseMatch):
         assert reverse("receivables:invoice_detail", args=[invoice.pk]) in page
+
+
+def test_every_role_gets_what_its_role_allows(client, role_users):
+    from django.urls import reverse
+
+    from millbrae_finance.roles import FINANCE_STAFF, Role
+
+    readers = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
+    customer = make_customer("Role, Matrix")
+    pages = {
+        reverse("receivables:aging_report"): readers,
+        reverse("receivables:statement_batch"): readers,
+        reverse("receivables:notice_list"): readers,
+        reverse("receivables:customer_statement", args=[customer.pk]): readers
+        | {Role.COUNTER_CLERK},
+    }
+    for url, allowed in pages.items():
+        for role, user in role_users.items():
+            client.force_login(user)
+            expected = 200 if role in allowed else 403
+            assert client.get(url).status_code == expected, (url, role)
+    client.logout()
+    assert client.get(reverse("receivables:aging_report")).status_code == 302

@@ -64,6 +64,16 @@ def test_candidates_page_lists_and_refers_the_ticked_items(client, ar_fees, ar_u
     assert client.get(url).context["page"].paginator.count == 2
 
 
+def test_candidates_page_pins_its_queries(client, ar_fees, ar_users, django_assert_max_num_queries):
+    past_due(ar_users, count=6)
+    client.force_login(ar_users["tech"])
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("receivables:referral_candidates"), {"days": "30"})
+    assert page.context["page"].paginator.count == 7
+    bad = client.get(reverse("receivables:referral_candidates"), {"as_of": "someday"})
+    assert bad.status_code == 200 and "as_of" in bad.context["filters"].errors
+
+
 def test_refer_all_of_the_filter_without_ticking(client, ar_fees, ar_users):
     past_due(ar_users)
     client.force_login(ar_users["senior"])

@@ -39,7 +39,8 @@ HEARING_TRANSITIONS: dict[str, tuple[str, ...]] = {
     HearingStatus.REQUESTED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
     # Scheduled again: the hearing moved to another date.
     HearingStatus.SCHEDULED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
-    HearingStatus.UPHELD: (),
+    # An initial review upheld: the respondent may still ask for an administrative hearing.
+    HearingStatus.UPHELD: (HearingStatus.SCHEDULED,),
     HearingStatus.REDUCED: (),
     HearingStatus.DISMISSED: (),
 }

@@ -54,7 +54,9 @@ def _penalised(ar_users, *, issue_date=datetime.date(2026, 9, 1)):
     penalties account), and $30 paid: $15 of the fine and the $25 penalty are owed."""
     rule = make_late_rule()
     citation = make_citation(actor=ar_users["tech"], issue_date=issue_date)
-    run_penalty_batch(datetime.date(2026, 10, 1), idempotency_key="t-batch", actor=ar_users["tech"])
+    run_penalty_batch(
+        datetime.date(2026, 10, 1), idempotency_key="t-batch", actor=ar_users["senior"]
+    )
     pay(citation.number, "citation", "30.00", actor=ar_users["clerk"])
     citation.refresh_from_db()
     return citation, rule
@@ -285,7 +287,7 @@ def test_hearing_transitions_and_the_hold_on_escalation(ar_fees, ar_users):
     (step,) = escalation_schedule(citation, today=TODAY)
     assert (step.state, step.state_text) == ("held", "Held: review requested")
     # The penalty batch honours the hold.
-    run_penalty_batch(datetime.date(2026, 12, 5), idempotency_key="held", actor=tech)
+    run_penalty_batch(datetime.date(2026, 12, 5), idempotency_key="held", actor=ar_users["senior"])
     assert not ArTransaction.objects.filter(citation=citation, kind=ArKind.PENALTY).exists()
 
     citation = set_hearing_status(
@@ -299,7 +301,9 @@ def test_hearing_transitions_and_the_hold_on_escalation(ar_fees, ar_users):
     assert step.state == "due"
     with pytest.raises(ValidationError):
         set_hearing_status(citation, status="requested", actor=tech)
-    run_penalty_batch(datetime.date(2026, 12, 15), idempotency_key="after", actor=tech)
+    run_penalty_batch(
+        datetime.date(2026, 12, 15), idempotency_key="after", actor=ar_users["senior"]
+    )
     assert escalation_schedule(citation, today=TODAY)[0].state == "charged"
 
 
@@ -343,3 +347,20 @@ def test_assigning_the_owner_moves_the_citation_and_its_movements(ar_fees, ar_us
     merged = make_customer("Old, Record", is_active=False)
     with pytest.raises(ValidationError):
         assign_citation_customer(citation, customer=merged, actor=ar_users["tech"])
+
+
+def test_a_hearing_may_follow_an_upheld_review(ar_fees, ar_users):
+    tech = ar_users["tech"]
+    citation = make_citation(actor=tech)
+    citation = set_hearing_status(citation, status="requested", actor=tech)
+    citation = set_hearing_status(citation, status="upheld", note="Review upheld", actor=tech)
+    citation = set_hearing_status(
+        citation, status="scheduled", hearing_date=datetime.date(2026, 12, 8), actor=tech
+    )
+    assert citation.on_hold
+    dismissed = dismiss_citation(
+        citation, reason="Hearing: dismissed", actor=ar_users["supervisor"]
+    )
+    assert dismissed.hearing_status == HearingStatus.DISMISSED
+    with pytest.raises(ValidationError, match="no longer changes"):
+        set_hearing_status(dismissed, status="upheld", actor=tech)

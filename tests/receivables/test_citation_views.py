@@ -263,7 +263,7 @@ def test_detail_shows_schedule_and_movements(client, ar_fees, ar_users):
     make_late_rule(days_after=21)
     make_late_rule("CIT-LATE-2", days_after=45, amount="35.00")
     citation = make_citation(actor=ar_users["tech"], issue_date=datetime.date(2026, 10, 1))
-    run_penalty_batch(datetime.date(2026, 10, 25), idempotency_key="v", actor=ar_users["tech"])
+    run_penalty_batch(datetime.date(2026, 10, 25), idempotency_key="v", actor=ar_users["senior"])
     client.force_login(ar_users["auditor"])
     response = client.get(reverse("receivables:citation_detail", args=[citation.pk]))
     page = response.content.decode()

@@ -181,7 +181,6 @@ STATE_BADGES = {
     "held": "status-rejected",
     "none": "status-closed",
 }
-STATUS_BADGES = {"open": "status-open", "dismissed": "status-closed", "void": "status-closed"}
 
 
 @dataclass(frozen=True)

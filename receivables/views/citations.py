@@ -190,8 +190,10 @@ def _action_page(request, citation, form, *, action: str, title: str, intro: str
 def citation_hearing(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
     choices = citation_permissions(citation, user_roles(request.user), request.user.pk)
-    form = HearingForm(request.POST or None, choices=choices.hearing_choices)
-    if form.is_valid():
+    form = None
+    if choices.hearing_choices:  # none once decided, dismissed or void
+        form = HearingForm(request.POST or None, choices=choices.hearing_choices)
+    if form is not None and form.is_valid():
         try:
             set_hearing_status(citation, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
@@ -203,9 +205,10 @@ def citation_hearing(request: HttpRequest, pk: int) -> HttpResponse:
         "A review requested or a hearing scheduled holds the late penalties until it is "
         "decided. A decision to reduce or dismiss is recorded by a Finance Supervisor."
     )
-    if not choices.hearing_choices:
-        status = citation.get_hearing_status_display().lower()
-        intro = f"The hearing status is {status}: it is final."
+    if form is None:
+        hearing = citation.get_hearing_status_display().lower()
+        status = citation.get_status_display().lower()
+        intro = f"Hearing status {hearing}, citation {status}: nothing more to record."
     return _action_page(
         request,
         citation,

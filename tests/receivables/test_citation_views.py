@@ -294,3 +294,18 @@ def test_notice_pdf(client, ar_fees, ar_users):
     assert "$45.00" in text
     with open("/tmp/shots/citation_notice.pdf", "wb") as handle:
         handle.write(response.content)
+
+
+def test_hearing_page_of_a_dismissed_citation_has_nothing_to_record(client, ar_fees, ar_users):
+    from receivables.citation_actions import dismiss_citation
+
+    citation = make_citation(actor=ar_users["tech"])
+    dismiss_citation(citation, reason="Void ticket", actor=ar_users["supervisor"])
+    client.force_login(ar_users["tech"])
+    url = reverse("receivables:citation_hearing", args=[citation.pk])
+    response = client.get(url)
+    assert "citation dismissed: nothing more to record" in response.content.decode()
+    response = client.post(url, {"status": "requested"})
+    assert response.status_code == 200
+    citation.refresh_from_db()
+    assert citation.hearing_status == "none"

@@ -309,3 +309,21 @@ def test_hearing_page_of_a_dismissed_citation_has_nothing_to_record(client, ar_f
     assert response.status_code == 200
     citation.refresh_from_db()
     assert citation.hearing_status == "none"
+
+
+def test_notice_pdf_to_a_customer_with_a_review_pending(client, ar_fees, ar_users):
+    from receivables.citation_actions import set_hearing_status
+
+    make_late_rule(days_after=21)
+    owner = make_customer("Nguyen, Tam", address_line1="88 Taylor Blvd")
+    citation = make_citation(actor=ar_users["tech"], customer=owner)
+    set_hearing_status(citation, status="requested", actor=ar_users["tech"])
+    client.force_login(ar_users["tech"])
+    response = client.get(reverse("receivables:citation_notice", args=[citation.pk]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    assert "Nguyen, Tam 88 Taylor Blvd Millbrae, CA 94030" in text
+    assert "Your request for a review is pending: no late penalty is added" in text
+    assert "Pay by" not in text
+    with open("/tmp/shots/citation_notice_held.pdf", "wb") as handle:
+        handle.write(response.content)

@@ -12,12 +12,13 @@ class ReceivablesConfig(AppConfig):
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
-        from receivables.benchmarks import customer_search_workload
+        from receivables.benchmarks import customer_search_workload, penalty_batch_workload
         from receivables.billing_demo import seed_billing
         from receivables.demo import seed_customers, seed_fees
         from receivables.merge import register_customer_merge
         from receivables.models import ArSubledger
         from receivables.payments import CitationTarget, CustomerBalanceTarget, InvoiceTarget
+        from receivables.penalties_demo import seed_penalty_rules
         from receivables.subledger import move_documents, subledger_total
         from receivables.views import citations, collections, invoices, penalties
 
@@ -29,8 +30,10 @@ class ReceivablesConfig(AppConfig):
             area.register()
         register_demo_seeder("receivables", seed_customers, order=20)
         register_demo_seeder("receivables_fees", seed_fees, order=21)
+        register_demo_seeder("receivables_penalty_rules", seed_penalty_rules, order=22)
         register_demo_seeder("receivables_billing", seed_billing, order=30)
         register_workload("customer_search", customer_search_workload)
+        register_workload("penalty_batch", penalty_batch_workload)
 
         register_customer_merge("invoices and citations", move_documents)
         for target in (InvoiceTarget(), CitationTarget(), CustomerBalanceTarget()):

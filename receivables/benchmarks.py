@@ -1,15 +1,24 @@
-"""The customer search benchmark: search_customers over a large customer master, beside
-a plain primary-key lookup on the same table measured in the same run."""
+"""Receivables benchmarks: search_customers over a large customer master, beside a plain
+primary-key lookup on the same table; the penalty batch over 100,000 open items, beside a
+plain SQL UPDATE of the same rows' balances. Each baseline is measured in the same run."""
 
+import datetime as dt
 import statistics
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
-from django.db import connection
+from django.contrib.auth.models import Group, User
+from django.db import connection, transaction
+from django.utils import timezone
 
+from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode
+from ledger.services import create_account, create_fiscal_year
 from millbrae_finance.benchmarks import BenchmarkContext
+from millbrae_finance.roles import Role
 from receivables.demo import FIRST_NAMES, LAST_NAMES, STREETS
-from receivables.models import Customer
+from receivables.models import Customer, Fee, FeeStatus, PenaltyRule
+from receivables.penalties import run_penalty_batch
 from receivables.queries import search_customers
 
 CUSTOMERS = 200_000
@@ -116,4 +125,141 @@ def customer_search_workload(context: BenchmarkContext) -> None:
         "ms",
         baseline="pk_lookup",
         baseline_value=median_ms(RUNS_PER_QUERY, lookups),
+    )
+
+
+# ---------------------------------------------------------------- the penalty batch
+
+PENALTY_ITEMS = 100_000
+PENALTY_BATCH_DATE = dt.date(2026, 11, 16)
+# Issue dates spread over 80 days from 21 days back: every item owes the first parking
+# penalty, those 45 days old or more the second as well (about 70% of them).
+PENALTY_AGE_SPREAD = 80
+
+INSERT_CITATIONS = """
+    INSERT INTO receivables_citation (
+        number, kind, issue_date, violation_id, customer_id, respondent_name, plate,
+        plate_state, location, officer, notes, status, hearing_status, hearing_date,
+        fine_amount, balance, entered_by_id, journal_entry_id, created_at)
+    SELECT 'BM' || lpad(n::text, 8, '0'), 'parking',
+           %(day)s::date - 21 - (n %% %(spread)s), %(fee)s, NULL, '',
+           'BM' || (n %% 1000000), 'CA', '', '', '', 'open', 'none', NULL,
+           45.00, 45.00, %(user)s, NULL, now()
+      FROM generate_series(1, %(count)s) AS n
+"""
+
+
+def _penalty_set_up() -> tuple[User, Fee]:
+    """The fines AR control account and the parking revenue account in the General Fund,
+    FY 2027, a lead who runs the batch, the parking violation and the demo's parking
+    penalties. Get-or-create: other workloads may have made part of the chart."""
+    fund = Fund.objects.get_or_create(
+        code="101", defaults={"name": "General Fund", "fund_type": FundType.GENERAL}
+    )[0]
+    accounts = {}
+    for department_code, object_code, name, kind, control in [
+        ("0000", "1130", "Fines receivable", AccountType.ASSET, "fines_ar"),
+        ("2100", "4610", "Parking fines", AccountType.REVENUE, ""),
+    ]:
+        department = Department.objects.get_or_create(
+            code=department_code, defaults={"name": f"Department {department_code}"}
+        )[0]
+        code = ObjectCode.objects.get_or_create(
+            code=object_code, defaults={"name": name, "account_type": kind}
+        )[0]
+        number = f"101-{department_code}-{object_code}"
+        accounts[object_code] = Account.objects.filter(number=number).first() or create_account(
+            fund=fund, department=department, object_code=code, control_subledger=control
+        )
+    create_fiscal_year(2027)
+    lead = User.objects.get_or_create(username="bench_penalty_lead")[0]
+    lead.groups.add(Group.objects.get(name=Role.SENIOR_ACCOUNTING_TECHNICIAN.value))
+    approver = User.objects.get_or_create(username="bench_penalty_approver")[0]
+    fee = Fee.objects.create(
+        code="BM-PKG-METER",
+        description="Expired meter",
+        revenue_account=accounts["4610"],
+        rule="flat",
+        amount=Decimal("45.00"),
+        effective_from=dt.date(2025, 7, 1),
+        status=FeeStatus.APPROVED,
+        prepared_by=lead,
+        approved_by=approver,
+        approved_at=timezone.now(),
+    )
+    for code, name, days, amount in [
+        ("BM-PKG-LATE-1", "Parking late penalty", 21, "25.00"),
+        ("BM-PKG-LATE-2", "Parking second late penalty", 45, "35.00"),
+    ]:
+        PenaltyRule.objects.create(
+            code=code,
+            name=name,
+            applies_to="citation",
+            citation_kind="parking",
+            days_after=days,
+            calculation="flat",
+            amount=Decimal(amount),
+            revenue_account=accounts["4610"],
+            effective_from=dt.date(2025, 7, 1),
+        )
+    return lead, fee
+
+
+def load_open_citations(count: int, *, fee: Fee, user: User) -> None:
+    """`count` open parking citations, set-based; the audit trigger off for the load (it
+    is not what is measured), on again for the batch."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE receivables_citation DISABLE TRIGGER USER")
+        cursor.execute(
+            INSERT_CITATIONS,
+            {
+                "day": PENALTY_BATCH_DATE,
+                "spread": PENALTY_AGE_SPREAD,
+                "fee": fee.pk,
+                "user": user.pk,
+                "count": count,
+            },
+        )
+        cursor.execute("ALTER TABLE receivables_citation ENABLE TRIGGER USER")
+        cursor.execute("ANALYZE receivables_citation")
+
+
+def _vacuum(*tables: str) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def penalty_batch_workload(context: BenchmarkContext) -> None:
+    """run_penalty_batch over 100,000 open citations (about 170,000 charges), beside a
+    plain SQL UPDATE of the same rows' balances measured in the same run."""
+    lead, fee = _penalty_set_up()
+    count = 5_000 if context.quick else PENALTY_ITEMS
+    load_open_citations(count, fee=fee, user=lead)
+
+    # The baseline: one UPDATE of every open item's balance, committed, as a bare
+    # statement would do it (the audit trigger fires for it as for the batch).
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE receivables_citation SET balance = balance + 25"
+            " WHERE status = 'open' AND balance > 0"
+        )
+        updated = cursor.rowcount
+    baseline = time.perf_counter() - start
+    if updated != count:
+        raise RuntimeError(f"The baseline updated {updated} of {count} citations.")
+    _vacuum("receivables_citation")
+
+    start = time.perf_counter()
+    batch = run_penalty_batch(PENALTY_BATCH_DATE, idempotency_key="bench-penalty-batch", actor=lead)
+    seconds = time.perf_counter() - start
+    if batch.items_charged < count:
+        raise RuntimeError(f"The batch charged {batch.items_charged} of at least {count}.")
+    context.report(
+        "penalty_batch",
+        seconds * 1000,
+        "ms",
+        baseline="sql_update",
+        baseline_value=baseline * 1000,
     )

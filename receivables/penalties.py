@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
 from ledger.models import Account, AccountType
 from ledger.services import LineSpec, period_for_date, post_entry
 from millbrae_finance.money import ZERO
+from millbrae_finance.roles import Role, has_role
 from receivables.models import (
     HEARING_HOLDS,
     ArSubledger,
@@ -60,7 +61,7 @@ MAX_INTEREST_RATE = Decimal("10")
 MAX_DAYS = 3650
 
 
-def _validated_rule(
+def validate_penalty_rule(
     *,
     code: str,
     name: str,
@@ -163,7 +164,7 @@ def _validated_rule(
 
 def create_penalty_rule(*, actor: AbstractBaseUser, **values) -> PenaltyRule:
     """Add a penalty, escalation or interest rule; the next batch applies it."""
-    cleaned = _validated_rule(**values)
+    cleaned = validate_penalty_rule(**values)
     with transaction.atomic(durable=True):
         return PenaltyRule.objects.create(**cleaned)
 
@@ -173,7 +174,7 @@ def update_penalty_rule(
 ) -> PenaltyRule:
     """Change a rule, or deactivate it. What earlier batches charged stays charged; an
     occurrence already charged is never charged again, whatever the new terms."""
-    cleaned = _validated_rule(**values, rule=rule)
+    cleaned = validate_penalty_rule(**values, rule=rule)
     with transaction.atomic(durable=True):
         rule = PenaltyRule.objects.select_for_update().get(pk=rule.pk)
         for field, value in cleaned.items():
@@ -446,6 +447,8 @@ def preview_penalty_batch(batch_date: dt.date) -> PenaltyPreview:
     return PenaltyPreview(batch_date=batch_date, rows=PreviewRows(batch_date), totals=totals)
 
 
+# A lead runs the batch: it charges every open item in the city at once.
+BATCH_RUNNERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})
 # Two batches never run at once: the second waits, then finds the first's charges.
 BATCH_LOCK = "receivables_penalty_batch"
 CHARGES_TABLE = "receivables_penalty_charges"
@@ -543,6 +546,8 @@ def run_penalty_batch(
     same key again returns the first batch; the same date again charges nothing twice."""
     if not idempotency_key:
         raise ValueError("Every penalty batch needs an idempotency key.")
+    if not has_role(actor, *BATCH_RUNNERS):
+        raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [BATCH_LOCK])

@@ -19,6 +19,14 @@ def new_batch_key() -> str:
     return f"penalty-batch-{secrets.token_urlsafe(18)}"
 
 
+class RevenueAccountField(forms.ModelChoiceField):
+    """A revenue account by number and its object's name (the fund is in the number),
+    short enough for the form's width."""
+
+    def label_from_instance(self, obj: Account) -> str:
+        return f"{obj.number} {obj.name.split(': ', 1)[-1]}"
+
+
 class PenaltyRuleFilterForm(forms.Form):
     q = NoNulCharField(
         label="Search",
@@ -77,8 +85,10 @@ class PenaltyRuleForm(forms.Form):
         max_value=32767,
         help_text="Repeating rules only. Blank: no limit.",
     )
-    revenue_account = forms.ModelChoiceField(
-        queryset=Account.objects.postable().filter(account_type=AccountType.REVENUE),
+    revenue_account = RevenueAccountField(
+        queryset=Account.objects.postable()
+        .filter(account_type=AccountType.REVENUE)
+        .order_by("number"),
         label="Revenue account",
     )
     effective_from = forms.DateField(

@@ -25,6 +25,7 @@ from receivables.forms.penalties import (
 )
 from receivables.models import PenaltyBatch, PenaltyRule
 from receivables.penalties import (
+    BATCH_RUNNERS,
     RULE_FIELDS,
     batch_reference,
     create_penalty_rule,
@@ -37,7 +38,6 @@ from receivables.queries import penalties as queries
 
 PENALTY_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 RULE_KEEPERS = frozenset({Role.FINANCE_SUPERVISOR})
-BATCH_RUNNERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})
 ROWS_PER_PAGE = 50
 PREVIEW_HEADER = [
     "Document",

@@ -5,20 +5,9 @@ from decimal import Decimal
 
 from ledger.models import Account
 from receivables.models import PenaltyRule
+from receivables.penalties_demo import DEMO_RULES
 
-# (code, name, applies_to, kind, days_after, calculation, amount, rate, repeat, max, account)
-RULES = [
-    ("PKG-LATE-1", "Parking late penalty", "citation", "parking", 21, "flat", "25.00", None,
-     None, None, "101-2100-4610"),
-    ("PKG-LATE-2", "Parking second late penalty", "citation", "parking", 45, "flat", "35.00",
-     None, None, None, "101-2100-4610"),
-    ("ADM-LATE", "Administrative citation late penalty", "citation", "administrative", 30,
-     "pct_original", None, "10", None, None, "101-2100-4620"),
-    ("INV-LATE", "Invoice late penalty", "invoice", "", 30, "pct_original", None, "10", None,
-     None, "101-1100-4910"),
-    ("INV-INTEREST", "Interest on past-due invoices", "invoice", "", 60, "pct_balance", None,
-     "1", 30, 12, "101-1100-4910"),
-]  # fmt: skip
+RULES = DEMO_RULES
 
 
 def make_rules(codes: tuple[str, ...] | None = None) -> dict[str, PenaltyRule]:

@@ -43,6 +43,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **citation_samples(users),
         **invoice_samples(),
         **collections_samples(),
+        **penalty_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -71,6 +72,13 @@ def invoice_samples() -> dict:
 def collections_samples() -> dict:
     """The write-off URLs: a pending write-off requested outside the matrix."""
     from tests.receivables.test_write_off_views import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def penalty_samples() -> dict:
+    """The penalty URLs: a rule and a batch."""
+    from tests.receivables.test_penalty_views import role_matrix_samples
 
     return role_matrix_samples()
 

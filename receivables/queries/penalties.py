@@ -22,6 +22,16 @@ RULE_EXPORT_FIELDS = [
     ("is_active", "is_active"),
 ]
 
+BATCH_EXPORT_FIELDS = [
+    ("batch", "id"),
+    ("batch_date", "batch_date"),
+    ("run_by", "run_by__username"),
+    ("run_at", "run_at"),
+    ("items_charged", "items_charged"),
+    ("total", "total"),
+    ("journal_entry", "journal_entry_id"),
+]
+
 CHARGE_EXPORT_HEADER = [
     "Document",
     "Customer or plate",

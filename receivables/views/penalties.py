@@ -144,22 +144,8 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
         if not can_post:
             raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
         form = PenaltyPostForm(request.POST)
-        if form.is_valid():
-            try:
-                batch = run_penalty_batch(
-                    form.cleaned_data["batch_date"],
-                    idempotency_key=form.cleaned_data["idempotency_key"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Penalty batch {batch_reference(batch)} posted: {batch.items_charged} "
-                    f"charge{'s' if batch.items_charged != 1 else ''}, ${batch.total:,.2f}.",
-                )
-                return redirect("receivables:penalty_batch_detail", pk=batch.pk)
+        if form.is_valid() and (batch := _post_batch(request, form)) is not None:
+            return redirect("receivables:penalty_batch_detail", pk=batch.pk)
     elif "batch_date" in request.GET:
         form = PenaltyBatchForm(request.GET)
         form.is_valid()
@@ -185,6 +171,24 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _post_batch(request: HttpRequest, form: PenaltyPostForm) -> PenaltyBatch | None:
+    """Run the batch; its errors (a closed period) go beside the date."""
+    try:
+        batch = run_penalty_batch(
+            form.cleaned_data["batch_date"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None
+    charges = f"{batch.items_charged} charge{'s' if batch.items_charged != 1 else ''}"
+    messages.success(
+        request, f"Penalty batch {batch_reference(batch)} posted: {charges}, ${batch.total:,.2f}."
+    )
+    return batch
+
+
 def _preview_csv(preview):
     for row in preview.rows:
         yield [
@@ -205,6 +209,9 @@ def _preview_csv(preview):
 @require_GET
 def penalty_batch_list(request: HttpRequest) -> HttpResponse:
     batches = queries.penalty_batch_list()
+    if request.GET.get("format") == "csv":
+        filename = f"penalty-batches-{timezone.localdate():%Y%m%d}.csv"
+        return queryset_csv_response(filename, batches, queries.BATCH_EXPORT_FIELDS)
     page = Paginator(batches, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     references = {batch.pk: batch_reference(batch) for batch in page}
     context = {"page": page, "references": references}

@@ -230,8 +230,13 @@ def test_a_lead_posts_once_even_when_the_button_is_clicked_twice(client_for, due
     assert "7ABC123 CA" in content
     csv = client.get(detail, {"format": "csv"})
     assert len(b"".join(csv.streaming_content).decode().splitlines()) == 7
-    listing = client_for(ar_users["auditor"]).get(reverse("receivables:penalty_batch_list"))
+    auditor = client_for(ar_users["auditor"])
+    listing = auditor.get(reverse("receivables:penalty_batch_list"))
     assert f"PB-{batch.pk:06d}".encode() in listing.content
+    rows = auditor.get(reverse("receivables:penalty_batch_list"), {"format": "csv"})
+    lines = b"".join(rows.streaming_content).decode().splitlines()
+    assert lines[0].startswith("batch,batch_date,run_by")
+    assert lines[1].endswith(f",6,180.00,{batch.journal_entry_id}")
     # Previewing the same day again: nothing left to charge.
     again = client.get(BATCH_URL, {"batch_date": DAY.isoformat()})
     assert b"Nothing is due on this day" in again.content

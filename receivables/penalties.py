@@ -274,6 +274,16 @@ SELECT * FROM charges WHERE amount > 0
 """
 
 
+LOCK_OPEN_ITEMS_SQL = """
+SELECT count(*) FROM (
+    SELECT id FROM receivables_{table}
+     WHERE status = '{status}' AND balance > 0 AND {basis} <= %(day)s
+     ORDER BY id
+       FOR UPDATE
+) AS locked
+"""
+
+
 def _charges_params(day: dt.date) -> dict:
     return {"day": day, "holds": [str(hold) for hold in HEARING_HOLDS]}
 
@@ -559,6 +569,17 @@ def run_penalty_batch(
             batch_date=batch_date, run_by=actor, idempotency_key=idempotency_key
         )
         with connection.cursor() as cursor:
+            # Lock the open items first (invoices, then citations, each in id order, as
+            # the payment targets do) so a payment in flight finishes before the charges
+            # are worked out: an item paid off at that moment is not charged.
+            cursor.execute(
+                LOCK_OPEN_ITEMS_SQL.format(table="invoice", basis="due_date", status="issued"),
+                {"day": batch_date},
+            )
+            cursor.execute(
+                LOCK_OPEN_ITEMS_SQL.format(table="citation", basis="issue_date", status="open"),
+                {"day": batch_date},
+            )
             # The charges are worked out once, into a temporary table: the entry is
             # posted from their sums, then the rows (append-only, so written once with
             # the entry's id) and the balances are written from the same table.

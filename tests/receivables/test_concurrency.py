@@ -96,3 +96,35 @@ def test_two_clerks_paying_the_last_of_an_invoice_pay_it_once(request):
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
     assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("0.00")
     assert ArTransaction.objects.filter(invoice=invoice, kind=ArKind.PAYMENT).count() == 1
+
+
+def test_a_payment_in_flight_when_the_penalty_batch_runs_is_not_penalised(request):
+    import time
+
+    from django.db import transaction
+
+    from receivables.penalties import run_penalty_batch
+    from tests.receivables.penalty_helpers import make_rules
+
+    users = _fixtures(request)
+    make_rules()
+    invoice = make_invoice(
+        make_customer(), actor=users["tech"], amount="80.00", invoice_date=datetime.date(2026, 8, 1)
+    )
+    paid = threading.Event()
+
+    def pay_slowly():
+        with transaction.atomic():
+            pay(invoice.number, "invoice", "80.00", actor=users["clerk"])
+            paid.set()
+            time.sleep(1.0)  # the batch starts now, and must wait for this to commit
+
+    def run_batch():
+        paid.wait(10)
+        run_penalty_batch(
+            datetime.date(2026, 11, 16), idempotency_key="race", actor=users["senior"]
+        )
+
+    assert _in_threads(pay_slowly, run_batch) == []
+    assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("0.00")
+    assert not ArTransaction.objects.filter(invoice=invoice, kind=ArKind.PENALTY).exists()

@@ -289,7 +289,11 @@ class OpenItem:
 
 
 def open_items(
-    as_of: dt.date, *, customer_ids: Sequence[int] | None, kind: str = AgingKind.ALL
+    as_of: dt.date,
+    *,
+    customer_ids: Sequence[int] | None,
+    kind: str = AgingKind.ALL,
+    links: bool = True,
 ) -> list[OpenItem]:
     """The documents of these customers (None: of everyone) with a balance owed at the
     close of the day, by customer, oldest basis date first, each with a link to its page
@@ -302,9 +306,10 @@ def open_items(
     with connection.cursor() as cursor:
         cursor.execute(sql, _params(as_of, kind, customer_ids))
         items = [OpenItem(*record) for record in cursor.fetchall()]
-    link = _document_linker()
-    for item in items:
-        item.url = link(item.kind, item.pk)
+    if links:
+        link = _document_linker()
+        for item in items:
+            item.url = link(item.kind, item.pk)
     return items
 
 

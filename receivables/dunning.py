@@ -106,7 +106,7 @@ def _past_due_items(as_of: dt.date, min_days: int) -> dict[int, list[OpenItem]]:
     referred_invoices = set(referred.exclude(invoice=None).values_list("invoice_id", flat=True))
     referred_citations = set(referred.exclude(citation=None).values_list("citation_id", flat=True))
     by_customer: dict[int, list[OpenItem]] = defaultdict(list)
-    for item in open_items(as_of, customer_ids=None):
+    for item in open_items(as_of, customer_ids=None, links=False):
         if item.customer_id is None or item.days_past_due < min_days or item.on_hold:
             continue
         if item.pk in (referred_invoices if item.kind == "invoice" else referred_citations):

@@ -45,7 +45,7 @@ def levels(as_of: datetime.date) -> dict[str, int]:
 
 
 def test_reminder_at_30_days_not_29(owing):
-    customer, invoice = owing
+    _, invoice = owing
     assert levels(day(29)) == {}
     [plan] = plan_notices(day(30))
     assert plan.level == 1

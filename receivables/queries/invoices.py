@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from millbrae_finance.money import ZERO
@@ -16,6 +17,7 @@ from receivables.fee_rules import FeeRule, calculate_fee
 from receivables.fees import fee_in_effect, terms_of
 from receivables.models import (
     ApprovalStatus,
+    ArKind,
     ArTransaction,
     CreditMemo,
     Fee,
@@ -162,6 +164,16 @@ def invoice_movements(invoice: Invoice) -> list[Movement]:
         running += row.amount
         rows.append(Movement(row, running))
     return rows
+
+
+def invoice_amounts(invoice: Invoice) -> dict[str, Decimal]:
+    """What a printed invoice adds up: late penalties and interest charged since it was
+    issued, and what payments, credits and write-offs took off (both positive)."""
+    sums = invoice.transactions.aggregate(
+        penalties=Coalesce(Sum("amount", filter=Q(kind=ArKind.PENALTY)), ZERO),
+        reductions=Coalesce(Sum("amount", filter=Q(amount__lt=0)), ZERO),
+    )
+    return {"penalties": sums["penalties"], "paid_or_credited": -sums["reductions"]}
 
 
 def invoice_credit_memos(invoice: Invoice) -> list[CreditMemo]:

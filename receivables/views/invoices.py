@@ -55,6 +55,7 @@ from receivables.queries.invoices import (
     INVOICE_EXPORT_FIELDS,
     credit_memo_approval_work,
     fee_choices,
+    invoice_amounts,
     invoice_credit_memos,
     invoice_movements,
     invoice_state,
@@ -380,9 +381,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": list(invoice.lines.all()),
         "state": invoice_state(invoice),
         "balance_due": invoice.balance if invoice.status == InvoiceStatus.ISSUED else invoice.total,
-        "paid_or_credited": invoice.total - invoice.balance
-        if invoice.status == InvoiceStatus.ISSUED
-        else None,
+        **(invoice_amounts(invoice) if invoice.status == InvoiceStatus.ISSUED else {}),
         "printed_at": timezone.localtime(),
     }
     return pdf_response(

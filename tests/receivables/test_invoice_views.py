@@ -235,6 +235,27 @@ def test_pdf_has_the_bill_and_the_remittance_stub(client, ar_fees, ar_users):
     assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
 
 
+def test_pdf_shows_penalties_and_payments_apart(client, ar_fees, ar_users):
+    from receivables.penalties import run_penalty_batch
+    from tests.receivables.conftest import pay
+    from tests.receivables.penalty_helpers import make_rules
+
+    make_rules(("INV-LATE",))
+    invoice = make_invoice(
+        make_customer(), actor=ar_users["tech"], amount="200.00",
+        invoice_date=datetime.date(2026, 8, 1),
+    )  # fmt: skip
+    run_penalty_batch(datetime.date(2026, 10, 15), idempotency_key="k", actor=ar_users["senior"])
+    pay(invoice.number, "invoice", "50.00", actor=ar_users["clerk"])
+    client.force_login(ar_users["clerk"])
+    response = client.get(reverse("receivables:invoice_pdf", args=[invoice.pk]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    # 10% of $200 late; $50 paid: $200 + $20 - $50 = $170 due.
+    assert "Late penalties and interest $20.00" in text
+    assert "Payments and credits −$50.00" in text
+    assert "$170.00" in text
+
+
 def test_credit_memo_screens_and_segregation(client, ar_fees, ar_users):
     invoice = make_invoice(make_customer(), actor=ar_users["tech"], amount="100.00")
     client.force_login(ar_users["senior"])

@@ -13,7 +13,7 @@ class ReceivablesConfig(AppConfig):
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
         from receivables.benchmarks import customer_search_workload, penalty_batch_workload
-        from receivables.billing_demo import seed_billing
+        from receivables.billing_demo import seed_billing, seed_collections
         from receivables.demo import seed_customers, seed_fees
         from receivables.merge import register_customer_merge
         from receivables.models import ArSubledger
@@ -32,6 +32,7 @@ class ReceivablesConfig(AppConfig):
         register_demo_seeder("receivables_fees", seed_fees, order=21)
         register_demo_seeder("receivables_penalty_rules", seed_penalty_rules, order=22)
         register_demo_seeder("receivables_billing", seed_billing, order=30)
+        register_demo_seeder("receivables_collections", seed_collections, order=31)
         register_workload("customer_search", customer_search_workload)
         register_workload("penalty_batch", penalty_batch_workload)
 

@@ -226,3 +226,70 @@ def _post_payment(target_type, reference, amount, day, receipt, cash, clerk) -> 
         idempotency_key=f"demo-{receipt}",
         prepared_by=clerk,
     )
+
+
+def seed_collections(log: Callable[[str], None]) -> None:
+    """The follow-up work of the demo year: past-due notices, a few old citations with
+    the collection agency, an approved and a pending write-off, an approved and a
+    pending credit memo, so the home-page queues and the collection screens have work."""
+    from receivables.credit_memos import approve_credit_memo, prepare_credit_memo
+    from receivables.dunning import send_notices
+    from receivables.models import CreditMemo, DunningNotice, WriteOff
+    from receivables.referrals import refer_items
+    from receivables.writeoffs import approve_write_off, request_write_off
+
+    if DunningNotice.objects.exists() or WriteOff.objects.exists():
+        log("Receivables follow-up: already seeded.")
+        return
+    tech = User.objects.get(username="tech")
+    senior = User.objects.get(username="senior")
+    supervisor = User.objects.get(username="supervisor")
+    notices = 0
+    for day in (dt.date(2026, 10, 15), dt.date(2026, 11, 2), dt.date(2026, 11, 20)):
+        notices += send_notices(day, actor=senior).created
+    oldest = list(
+        Citation.objects.open().filter(issue_date__lt=dt.date(2026, 4, 1)).order_by("id")[:8]
+    )
+    refer_items(
+        oldest[:5],
+        agency="Peninsula Recovery Services",
+        referred_on=dt.date(2026, 11, 5),
+        actor=tech,
+    )
+    stale = Invoice.objects.open().order_by("due_date", "id")
+    approved = request_write_off(
+        stale[0],
+        amount=stale[0].balance,
+        reason="Business closed; owner's whereabouts unknown after two notices.",
+        write_off_date=dt.date(2026, 11, 10),
+        actor=tech,
+    )
+    approve_write_off(approved, actor=supervisor)
+    request_write_off(
+        oldest[5],
+        amount=oldest[5].balance,
+        reason="Out-of-state plate; registered owner could not be found.",
+        write_off_date=dt.date(2026, 11, 24),
+        actor=tech,
+    )
+    recent = Invoice.objects.open().filter(invoice_date__gte=dt.date(2026, 11, 1))
+    recent = list(recent.order_by("id")[:2])
+    memo = prepare_credit_memo(
+        recent[0],
+        amount=to_money(recent[0].balance / 2),
+        reason="Room was closed for half the booking (HVAC repair).",
+        credit_date=dt.date(2026, 11, 20),
+        actor=tech,
+    )
+    approve_credit_memo(memo, actor=senior)
+    prepare_credit_memo(
+        recent[1],
+        amount=recent[1].balance,
+        reason="Billed in error: the permit holder paid at the counter the same day.",
+        credit_date=dt.date(2026, 11, 25),
+        actor=tech,
+    )
+    log(
+        f"Receivables follow-up: {notices} notices, 5 referrals, 2 write-offs, "
+        f"{CreditMemo.objects.count()} credit memos."
+    )

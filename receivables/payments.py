@@ -93,7 +93,31 @@ def _customer_for(reference: str) -> Customer:
     return customer
 
 
-class InvoiceTarget:
+class _DocumentTarget:
+    """A target that is one document: what is due on it, and paying it (locked)."""
+
+    def _document(self, reference: str, *, lock: bool = False) -> Invoice | Citation:
+        raise NotImplementedError
+
+    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
+        return max(balance_as_of(self._document(reference), as_of), ZERO)
+
+    def apply_payment(
+        self,
+        reference: str,
+        *,
+        amount: Decimal,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+    ) -> Sequence[CreditLine]:
+        document = self._document(reference, lock=True)
+        return apply_payment(
+            [document], amount=amount, payment_date=as_of, receipt=receipt, actor=actor
+        )
+
+
+class InvoiceTarget(_DocumentTarget):
     key = "invoice"
     label = "Miscellaneous invoice"
 
@@ -107,25 +131,11 @@ class InvoiceTarget:
             invoices = _open_invoices().filter(customer_id__in=ids).order_by("due_date", "id")
         return [_invoice_match(invoice) for invoice in invoices[:limit]]
 
-    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
-        return max(balance_as_of(_invoice_for(reference), as_of), ZERO)
-
-    def apply_payment(
-        self,
-        reference: str,
-        *,
-        amount: Decimal,
-        as_of: dt.date,
-        receipt: str,
-        actor: AbstractBaseUser,
-    ) -> Sequence[CreditLine]:
-        invoice = _invoice_for(reference, lock=True)
-        return apply_payment(
-            [invoice], amount=amount, payment_date=as_of, receipt=receipt, actor=actor
-        )
+    def _document(self, reference: str, *, lock: bool = False) -> Invoice:
+        return _invoice_for(reference, lock=lock)
 
 
-class CitationTarget:
+class CitationTarget(_DocumentTarget):
     key = "citation"
     label = "Citation"
 
@@ -142,22 +152,8 @@ class CitationTarget:
         citations = _open_citations().filter(customer_id__in=ids).order_by("issue_date", "id")
         return [_citation_match(citation) for citation in citations[:limit]]
 
-    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
-        return max(balance_as_of(_citation_for(reference), as_of), ZERO)
-
-    def apply_payment(
-        self,
-        reference: str,
-        *,
-        amount: Decimal,
-        as_of: dt.date,
-        receipt: str,
-        actor: AbstractBaseUser,
-    ) -> Sequence[CreditLine]:
-        citation = _citation_for(reference, lock=True)
-        return apply_payment(
-            [citation], amount=amount, payment_date=as_of, receipt=receipt, actor=actor
-        )
+    def _document(self, reference: str, *, lock: bool = False) -> Citation:
+        return _citation_for(reference, lock=lock)
 
 
 def open_items_for_customer(customer: Customer, *, lock: bool = False) -> list[Invoice | Citation]:

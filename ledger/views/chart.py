@@ -43,14 +43,10 @@ from ledger.services.chart_import import (
 )
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import fragment_wanted
 
 CHART_READERS = FINANCE_STAFF | AUDIT_READERS
 ACCOUNTS_PER_PAGE = 50
-
-
-def _fragment_wanted(request: HttpRequest) -> bool:
-    # A history restore (Back after a search) needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 # ---------------------------------------------------------------- accounts
@@ -67,7 +63,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(accounts, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_change": has_role(request.user, Role.ADMINISTRATOR)}
     template = "ledger/chart/account_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -114,7 +110,7 @@ def _account_form_page(request: HttpRequest, form: AccountForm) -> HttpResponse:
         "identity": account_identity(*form.chosen_segments(), account=form.account),
     }
     template = "ledger/chart/account_form.html"
-    if _fragment_wanted(request) and request.method == "GET":
+    if fragment_wanted(request) and request.method == "GET":
         template += "#identity"
     return render(request, template, context)
 

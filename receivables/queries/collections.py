@@ -131,24 +131,28 @@ def _with_document_columns(rows: QuerySet) -> QuerySet:
     )
 
 
+def _by_document(rows: QuerySet, *, kind: str, q: str) -> QuerySet:
+    """Rows of one document type, and those a search names: an invoice number, a
+    citation number, the debtor's name, or the row's own number."""
+    if kind == "invoice":
+        rows = rows.filter(invoice__isnull=False)
+    elif kind == "citation":
+        rows = rows.filter(citation__isnull=False)
+    q = q.strip()
+    if not q:
+        return rows
+    match = INVOICE_NUMBER.fullmatch(q)
+    if match:
+        return rows.filter(invoice_id=int(match.group(1)))
+    return rows.filter(Q(citation__number__iexact=q) | Q(debtor__icontains=q) | Q(number__iexact=q))
+
+
 def write_off_list(*, status: str = "", kind: str = "", q: str = "", sort: str = "") -> QuerySet:
     """Write-offs, newest first, filtered by status, document type and document number."""
     rows = _with_document_columns(WriteOff.objects.all()).annotate(number=_number("WO-"))
     if status:
         rows = rows.filter(status=status)
-    if kind == "invoice":
-        rows = rows.filter(invoice__isnull=False)
-    elif kind == "citation":
-        rows = rows.filter(citation__isnull=False)
-    if q:
-        q = q.strip()
-        match = INVOICE_NUMBER.fullmatch(q)
-        if match:
-            rows = rows.filter(invoice_id=int(match.group(1)))
-        else:
-            rows = rows.filter(
-                Q(citation__number__iexact=q) | Q(debtor__icontains=q) | Q(number__iexact=q)
-            )
+    rows = _by_document(rows, kind=kind, q=q)
     return rows.select_related("requested_by", "decided_by").order_by(*WRITE_OFF_SORTS[sort])
 
 
@@ -314,19 +318,7 @@ def referral_list(
         rows = rows.filter(agency__iexact=agency.strip())
     if referred_on:
         rows = rows.filter(referred_on=referred_on)
-    if kind == "invoice":
-        rows = rows.filter(invoice__isnull=False)
-    elif kind == "citation":
-        rows = rows.filter(citation__isnull=False)
-    if q:
-        q = q.strip()
-        match = INVOICE_NUMBER.fullmatch(q)
-        if match:
-            rows = rows.filter(invoice_id=int(match.group(1)))
-        else:
-            rows = rows.filter(
-                Q(citation__number__iexact=q) | Q(debtor__icontains=q) | Q(number__iexact=q)
-            )
+    rows = _by_document(rows, kind=kind, q=q)
     return rows.select_related("referred_by").order_by(*REFERRAL_SORTS[sort])
 
 

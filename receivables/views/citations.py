@@ -8,7 +8,6 @@ dismisses or reduces it."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required, user_roles
+from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from receivables.citation_actions import (
     CITATION_DECIDERS,
     assign_citation_customer,
@@ -66,25 +66,11 @@ CITATION_FIELDS = (
 )
 
 
-def _fragment_wanted(request: HttpRequest) -> bool:
-    # A history restore (Back after a search) needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _citation_or_404(pk: int) -> Citation:
     try:
         return load_citation(pk)
     except Citation.DoesNotExist:
         raise Http404("No such citation.") from None
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """A service's errors beside the fields they name; the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 @role_required(CITATION_READERS)
@@ -98,7 +84,7 @@ def citation_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(citations, CITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_create": has_role(request.user, *FINANCE_STAFF)}
     template = "receivables/citation_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -120,7 +106,7 @@ def citation_create(request: HttpRequest) -> HttpResponse:
             try:
                 citation = issue_citation(**values, actor=request.user)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 owed = f"{citation.fine_amount:,.2f}"
                 messages.success(request, f"Citation {citation.number} entered: {owed} owed.")
@@ -197,7 +183,7 @@ def citation_hearing(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             set_hearing_status(citation, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Citation {citation.number}: hearing status recorded.")
             return redirect("receivables:citation_detail", pk=citation.pk)
@@ -229,7 +215,7 @@ def citation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             citation = dismiss_citation(citation, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Citation {citation.number} dismissed.")
             return redirect("receivables:citation_detail", pk=citation.pk)
@@ -257,7 +243,7 @@ def citation_reduce(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             citation = reduce_citation(citation, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Citation {citation.number} reduced: {citation.balance:,.2f} owed."
@@ -287,7 +273,7 @@ def citation_assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             citation = assign_citation_customer(citation, **form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Citation {citation.number} now belongs to {citation.customer}."

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from receivables.forms.collections import (
     CandidateFilterForm,
     ReferForm,
@@ -45,19 +46,6 @@ PER_PAGE = 50
 CANDIDATES_PER_PAGE = 100
 
 
-def _fragment_wanted(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's errors beside their fields, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, texts in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, texts)
-
-
 # ---------------------------------------------------------------- write-offs
 
 
@@ -74,7 +62,7 @@ def write_off_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_request": has_role(request.user, *FINANCE_STAFF)}
     template = "receivables/write_off_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -97,7 +85,7 @@ def write_off_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{write_off} requested: a Finance Supervisor approves it.")
             return redirect("receivables:write_off_detail", pk=write_off.pk)
@@ -108,7 +96,7 @@ def write_off_create(request: HttpRequest) -> HttpResponse:
         document = queries.find_document(form.initial["document"])
     context = {"form": form, "summary": queries.document_summary(document) if document else None}
     template = "receivables/write_off_form.html"
-    if _fragment_wanted(request) and request.method == "GET":
+    if fragment_wanted(request) and request.method == "GET":
         template += "#summary"
     return render(request, template, context)
 
@@ -172,7 +160,7 @@ def write_off_reject(request: HttpRequest, pk: int) -> HttpResponse:
                 write_off, note=form.cleaned_data["note"], actor=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{write_off} rejected.")
             return redirect("receivables:write_off_detail", pk=pk)
@@ -211,7 +199,7 @@ def referral_candidates(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except ValidationError as error:
-            _add_errors(refer, error)
+            add_service_errors(refer, error)
         else:
             messages.success(
                 request,
@@ -250,7 +238,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         return queryset_csv_response(filename, rows, queries.REFERRAL_EXPORT_FIELDS)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     template = "receivables/referral_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, {"form": form, "page": page})
 

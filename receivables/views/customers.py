@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from receivables.aging import customer_receivables
 from receivables.fee_rules import Calculation, FeeRule, calculate_fee
 from receivables.fees import (
@@ -55,11 +56,6 @@ CUSTOMER_MERGERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SU
 CUSTOMERS_PER_PAGE = 50
 
 
-def _fragment_wanted(request: HttpRequest) -> bool:
-    # A history restore (Back after a search) needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _customer_or_404(pk: int) -> Customer:
     try:
         return load_customer(pk)
@@ -83,7 +79,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "can_merge": has_role(request.user, *CUSTOMER_MERGERS),
     }
     template = "receivables/customer_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -194,7 +190,7 @@ def fee_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(fees, FEES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_create": has_role(request.user, *FINANCE_STAFF)}
     template = "receivables/fee_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -310,11 +306,5 @@ def _calculate(form: FeeCalculatorForm) -> tuple[Fee | None, Calculation | None]
 
 
 def _add_errors(form: FeeForm, error: ValidationError) -> None:
-    # Errors by field from the service land beside their field; tier problems beside the
-    # first tier row.
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages_ in error.message_dict.items():
-        target = "tier_1_up_to" if field == "tiers" else field
-        form.add_error(target if target in form.fields else None, messages_)
+    # Tier problems show beside the first tier row.
+    add_service_errors(form, error, aliases={"tiers": "tier_1_up_to"})

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import fragment_wanted
 from receivables.credit_memos import (
     CREDIT_MEMO_APPROVERS,
     approve_credit_memo,
@@ -78,11 +79,6 @@ FORM_TEMPLATE = "receivables/invoice_form.html"
 DETAIL_TEMPLATE = "receivables/invoice_detail.html"
 
 
-def _fragment_wanted(request: HttpRequest) -> bool:
-    # A history restore (Back after a search) needs the whole page, not the fragment.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _invoice_or_404(pk: int) -> Invoice:
     try:
         return load_invoice(pk)
@@ -117,7 +113,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "can_create": has_role(request.user, *FINANCE_STAFF),
     }
     template = "receivables/invoice_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -476,7 +472,7 @@ def credit_memo_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(memos, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page}
     template = "receivables/credit_memo_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from receivables.forms.penalties import (
     PenaltyBatchForm,
     PenaltyPostForm,
@@ -53,19 +54,6 @@ PREVIEW_HEADER = [
 ]
 
 
-def _fragment_wanted(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's errors by field land beside their field; the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
-
-
 # ---------------------------------------------------------------- rules
 
 
@@ -86,7 +74,7 @@ def penalty_rule_list(request: HttpRequest) -> HttpResponse:
         "can_edit": has_role(request.user, *RULE_KEEPERS),
     }
     template = "receivables/penalty_rule_list.html"
-    if _fragment_wanted(request):
+    if fragment_wanted(request):
         template += "#results"
     return render(request, template, context)
 
@@ -101,7 +89,7 @@ def penalty_rule_create(request: HttpRequest) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in RULE_FIELDS}, actor=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Penalty rule {rule.code} added: the next batch applies it.")
             return redirect("receivables:penalty_rule_list")
@@ -125,7 +113,7 @@ def penalty_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 rule, **values, is_active=form.cleaned_data["is_active"], actor=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             state = "saved" if rule.is_active else "deactivated"
             messages.success(request, f"Penalty rule {rule.code} {state}.")
@@ -166,7 +154,7 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
         "batch_key": new_batch_key(),
     }
     template = "receivables/penalty_batch.html"
-    if _fragment_wanted(request) and request.method == "GET":
+    if fragment_wanted(request) and request.method == "GET":
         template += "#preview"
     return render(request, template, context)
 
@@ -180,7 +168,7 @@ def _post_batch(request: HttpRequest, form: PenaltyPostForm) -> PenaltyBatch | N
             actor=request.user,
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return None
     charges = f"{batch.items_charged} charge{'s' if batch.items_charged != 1 else ''}"
     messages.success(

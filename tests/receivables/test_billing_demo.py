@@ -19,6 +19,14 @@ def test_demo_year_of_billing_reconciles_to_the_ledger_at_every_month_end(db):
     assert Invoice.objects.open().exists() and Invoice.objects.filter(balance=0).exists()
     assert Invoice.objects.filter(status="draft").exists()
     assert Citation.objects.open().filter(customer__isnull=True).exists()
+    # The follow-up: notices, referrals, write-offs and credit memos, some waiting.
+    from receivables.models import CollectionReferral, CreditMemo, DunningNotice, WriteOff
+
+    assert DunningNotice.objects.filter(level=2).exists()
+    assert CollectionReferral.objects.count() == 5
+    assert set(WriteOff.objects.values_list("status", flat=True)) == {"approved", "pending"}
+    assert set(CreditMemo.objects.values_list("status", flat=True)) == {"approved", "pending"}
+    assert ArTransaction.objects.filter(kind=ArKind.PENALTY).exists()
     # Balances kept on the documents equal their movements.
     for model, field in ((Invoice, "invoice"), (Citation, "citation")):
         kept = model.objects.aggregate(total=Sum("balance"))["total"]

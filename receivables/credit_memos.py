@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.models import Account
-from millbrae_finance.money import ZERO, split_by_weights, to_money
+from millbrae_finance.money import ZERO, allocate_oldest_first, split_by_weights, to_money
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role
 from receivables.models import (
     ApprovalStatus,
@@ -75,6 +75,17 @@ def prepare_credit_memo(
                 f"{invoice.number} is {invoice.get_status_display().lower()}: only an issued "
                 "invoice is credited."
             )
+        # A double-clicked Prepare (read under the invoice's lock): the same memo again
+        # from the same person returns the first one instead of a second pending memo.
+        repeat = invoice.credit_memos.filter(
+            status=ApprovalStatus.PENDING,
+            prepared_by=actor,
+            amount=amount,
+            reason=reason,
+            credit_date=credit_date,
+        ).first()
+        if repeat is not None and not errors:
+            return repeat
         if credit_date < invoice.invoice_date:
             errors["credit_date"] = (
                 f"A credit cannot come before the invoice date, {invoice.invoice_date:%Y-%m-%d}."
@@ -112,19 +123,53 @@ def _check_decider(memo: CreditMemo, actor: AbstractBaseUser) -> None:
 
 
 def credit_offsets(invoice: Invoice, amount: Decimal) -> list[tuple[Account, Decimal]]:
-    """The revenue accounts a credit reverses: the invoice's lines' accounts, the amount
-    split in proportion to the line amounts by largest remainder (so the parts add up to
-    the cent), parts on one account added together; an account whose part rounds to
-    nothing is left out."""
+    """The revenue accounts a credit reverses. What is still open on the invoice is worked
+    out part by part, as payments are applied (oldest charge first: the lines, then each
+    penalty in the order charged); the credit comes off those open parts in the same
+    order. The lines' part is split over their revenue accounts in proportion to the line
+    amounts by largest remainder, so the parts add up to the cent; a penalty's part goes
+    back to its rule's revenue account."""
     lines = list(invoice.lines.select_related("revenue_account").order_by("position"))
     if not lines:
         raise ValidationError(f"{invoice.number} has no lines to credit.")
-    parts = split_by_weights(amount, [line.amount for line in lines])
+    movements = list(
+        invoice.transactions.select_related("rule__revenue_account").order_by(
+            "transaction_date", "id"
+        )
+    )
+    # [account or None for the lines, charged]; then what reductions took off, oldest first.
+    parts: list[tuple[Account | None, Decimal]] = []
+    taken_off = ZERO
+    for movement in movements:
+        if movement.kind == ArKind.CHARGE:
+            parts.insert(0, (None, movement.amount))
+        elif movement.kind == ArKind.PENALTY:
+            parts.append(
+                (movement.rule.revenue_account if movement.rule_id else None, movement.amount)
+            )
+        else:
+            taken_off -= movement.amount
+    taken, _ = allocate_oldest_first(taken_off, [charged for _, charged in parts])
+    open_amounts = [charged - share for (_, charged), share in zip(parts, taken, strict=True)]
+    credited, left = allocate_oldest_first(amount, open_amounts)
+    if left > 0:
+        raise ValidationError(
+            {"amount": f"{amount:,.2f} is more than is open on {invoice.number}."}
+        )
     by_account: dict[int, Decimal] = defaultdict(Decimal)
     accounts: dict[int, Account] = {}
-    for line, part in zip(lines, parts, strict=True):
-        accounts[line.revenue_account_id] = line.revenue_account
-        by_account[line.revenue_account_id] += part
+    for (account, _), part in zip(parts, credited, strict=True):
+        if part <= 0:
+            continue
+        if account is None:
+            for line, share in zip(
+                lines, split_by_weights(part, [line.amount for line in lines]), strict=True
+            ):
+                accounts[line.revenue_account_id] = line.revenue_account
+                by_account[line.revenue_account_id] += share
+        else:
+            accounts[account.pk] = account
+            by_account[account.pk] += part
     return [(accounts[pk], total) for pk, total in by_account.items() if total > 0]
 
 

@@ -222,17 +222,29 @@ WITH rules AS (
        AND r.effective_from <= %(day)s
        AND (r.effective_to IS NULL OR r.effective_to >= %(day)s)
 ),
+-- What credit memos and reductions took off the original amount: a percentage of the
+-- original is a percentage of what is owed after a hearing reduced it or a credit memo
+-- corrected it (a few rows; the kind is not indexed, but they are read once a batch).
+adjusted AS (
+    SELECT invoice_id, citation_id, SUM(amount) AS amount
+      FROM receivables_artransaction
+     WHERE kind IN ('credit', 'reduction')
+     GROUP BY invoice_id, citation_id
+),
 items AS (
     SELECT 'invoice' AS applies_to, '' AS citation_kind, i.id AS invoice_id,
            NULL::bigint AS citation_id, i.customer_id, i.due_date AS basis,
-           i.total AS original, i.balance, 'misc_ar' AS subledger
+           GREATEST(i.total + COALESCE(adj.amount, 0), 0) AS original, i.balance,
+           'misc_ar' AS subledger
       FROM receivables_invoice i
+      LEFT JOIN adjusted adj ON adj.invoice_id = i.id
      WHERE i.status = 'issued' AND i.balance > 0
        AND i.due_date <= %(day)s
     UNION ALL
     SELECT 'citation', c.kind, NULL, c.id, c.customer_id, c.issue_date,
-           c.fine_amount, c.balance, 'fines_ar'
+           GREATEST(c.fine_amount + COALESCE(adj.amount, 0), 0), c.balance, 'fines_ar'
       FROM receivables_citation c
+      LEFT JOIN adjusted adj ON adj.citation_id = c.id
      WHERE c.status = 'open' AND c.balance > 0
        AND c.issue_date <= %(day)s
        AND c.hearing_status <> ALL(%(holds)s)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from millbrae_finance.money import to_money
 from receivables.citation_actions import (
@@ -211,7 +211,10 @@ def _rule_amount(rule: PenaltyRule, citation: Citation) -> tuple[Decimal | None,
         return rule.amount, f"${rule.amount:,.2f}"
     rate = rule.rate.normalize()
     if rule.calculation == PenaltyCalculation.PERCENT_OF_ORIGINAL:
-        amount = to_money(citation.fine_amount * rule.rate / Decimal(100))
+        # As the batch computes it: the fine less any reduction a hearing made.
+        reduced = citation.transactions.filter(kind="reduction").aggregate(total=Sum("amount"))
+        fine = max(citation.fine_amount + (reduced["total"] or 0), Decimal(0))
+        amount = to_money(fine * rule.rate / Decimal(100))
         return amount, f"${amount:,.2f} ({rate:f}% of the fine)"
     return None, f"{rate:f}% of the balance then"
 

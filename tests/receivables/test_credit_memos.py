@@ -201,3 +201,37 @@ def test_a_cent_split_over_two_lines_posts_on_one(ar_fees, ar_users):
         "101-0000-1120": D("-0.01"),
         "101-5100-4520": D("0.01"),
     }
+
+
+def test_a_double_clicked_prepare_makes_one_memo(ar_fees, ar_users):
+    tech = ar_users["tech"]
+    invoice = make_invoice(make_customer(), actor=tech, amount="100.00")
+    values = {"amount": D("40.00"), "reason": "Courtesy", "credit_date": NOV, "actor": tech}
+    first = prepare_credit_memo(invoice, **values)
+    assert prepare_credit_memo(invoice, **values) == first
+    assert CreditMemo.objects.filter(invoice=invoice).count() == 1
+
+
+def test_a_credit_over_a_late_penalty_reverses_the_penalty_revenue(ar_fees, ar_users):
+    from receivables.penalties import run_penalty_batch
+    from tests.receivables.penalty_helpers import make_rules
+
+    tech, senior = ar_users["tech"], ar_users["senior"]
+    make_rules(("INV-LATE",))
+    invoice = make_invoice(
+        make_customer(), actor=tech, amount="100.00", invoice_date=datetime.date(2026, 8, 1)
+    )
+    run_penalty_batch(datetime.date(2026, 10, 15), idempotency_key="k", actor=senior)
+    # $100 billed + $10 late penalty; $30 paid comes off the line first.
+    pay(invoice.number, "invoice", "30.00", actor=ar_users["clerk"])
+    memo = prepare_credit_memo(
+        invoice, amount=D("80.00"), reason="Waive all", credit_date=NOV, actor=tech
+    )
+    memo = approve_credit_memo(memo, actor=senior)
+    assert entry_lines(memo.journal_entry_id) == {
+        "101-0000-1120": D("-80.00"),
+        "101-1100-4920": D("70.00"),
+        "101-1100-4910": D("10.00"),
+    }
+    invoice.refresh_from_db()
+    assert invoice.balance == D("0.00")

@@ -261,3 +261,21 @@ def test_fine_and_invoice_status_are_respected(book, ar_users):
     Invoice.objects.filter(pk=book["invoice"].pk).update(status="void")
     batch = run_penalty_batch(DAY, idempotency_key="a", actor=ar_users["senior"])
     assert {doc for _, doc, _, _ in charged(batch)} == {"P100"}
+
+
+def test_a_percentage_of_the_original_follows_a_reduction(ar_fees, ar_users):
+    from receivables.citation_actions import reduce_citation
+    from tests.receivables.conftest import make_citation
+    from tests.receivables.penalty_helpers import make_rules
+
+    make_rules(("ADM-LATE",))
+    citation = make_citation(
+        actor=ar_users["tech"], code="ADMIN-CITATION", kind="administrative",
+        issue_date=datetime.date(2026, 10, 1),
+    )  # fmt: skip
+    reduce_citation(
+        citation, new_amount=Decimal("50.00"), reason="Hearing", actor=ar_users["supervisor"]
+    )
+    run_penalty_batch(datetime.date(2026, 11, 5), idempotency_key="r", actor=ar_users["senior"])
+    penalty = ArTransaction.objects.get(citation=citation, kind=ArKind.PENALTY)
+    assert penalty.amount == Decimal("5.00")  # 10% of the $50 it was reduced to, not $100

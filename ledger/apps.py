@@ -39,7 +39,7 @@ class LedgerConfig(AppConfig):
         # A manual journal's entry names its draft as "JD-<id>".
         def journal_draft_url(reference: str) -> str | None:
             number = reference.removeprefix("JD-")
-            if not reference.startswith("JD-") or not number.isdigit():
+            if not reference.startswith("JD-") or not (number.isascii() and number.isdigit()):
                 return None
             return reverse("ledger:journal_detail", args=[int(number)])
 

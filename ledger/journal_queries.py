@@ -126,7 +126,7 @@ def journal_entries(
         )
     if text:
         matches = Q(memo__icontains=text) | Q(source_document__icontains=text)
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             matches |= Q(pk=int(text))
         entries = entries.filter(matches)
     return entries.annotate(
@@ -209,7 +209,7 @@ def journal_drafts(
     if text:
         matches = Q(memo__icontains=text)
         number = text.upper().removeprefix("JD-")
-        if number.isdigit():
+        if number.isascii() and number.isdigit():
             matches |= Q(pk=int(number))
         drafts = drafts.filter(matches)
     return drafts.annotate(total=_debits_of(JournalDraftLine, "draft")).order_by("-id")

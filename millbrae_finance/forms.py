@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django import forms
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 
 from millbrae_finance.audit import tracked_models
 
@@ -38,3 +41,20 @@ class AuditFilterForm(forms.Form):
         if cleaned.get("object_id") and not cleaned.get("model"):
             self.add_error("object_id", "Choose a record type to look up a record id.")
         return cleaned
+
+
+# The books start with the City's first fiscal year on this system; a date before 2000 or
+# after 2099 is a typing slip, and date arithmetic near year 1 or 9999 would overflow.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+class BookDateField(forms.DateField):
+    """A date the books can hold: between 2000 and 2099."""
+
+    def validate(self, value: dt.date | None) -> None:
+        super().validate(value)
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValidationError(
+                f"Enter a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.", code="range"
+            )

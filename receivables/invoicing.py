@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ledger.models import Account, AccountType
+from millbrae_finance.forms import EARLIEST_DATE, LATEST_DATE
 from millbrae_finance.money import ZERO, to_money
 from receivables.fee_rules import FeeRule, calculate_fee
 from receivables.fees import fee_in_effect, terms_of
@@ -27,6 +28,8 @@ from receivables.models import (
 from receivables.subledger import post_movement
 
 MAX_LINES = 20
+# No line of a city's miscellaneous invoice comes near this; more is a typo.
+MAX_LINE = Decimal("1000000")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ def _built_lines(
             except ValueError as error:
                 errors[key] = str(error)
                 continue
+            if calculation.amount >= MAX_LINE:
+                errors[key] = f"{fee.code} comes to {calculation.amount:,.2f}: check the units."
+                continue
             if calculation.amount <= 0:
                 errors[key] = f"{fee.code} comes to {calculation.amount:,.2f}: nothing to bill."
                 continue
@@ -98,7 +104,7 @@ def _built_lines(
                 errors[key] = "Choose a revenue account the fee schedule bills to."
             elif line.amount is None or line.amount <= 0:
                 errors[key] = "Enter an amount more than zero."
-            elif line.amount != to_money(line.amount) or line.amount >= Decimal("1000000"):
+            elif line.amount != to_money(line.amount) or line.amount >= MAX_LINE:
                 errors[key] = f"{line.amount} is not an amount to the cent under $1,000,000."
             else:
                 built.append(
@@ -120,6 +126,8 @@ def _check_header(
     customer: Customer, *, invoice_date: dt.date, terms_days: int, description: str
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
+    if not EARLIEST_DATE <= invoice_date <= LATEST_DATE:
+        errors["invoice_date"] = f"Enter a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}."
     if customer.merged_into_id is not None or not customer.is_active:
         errors["customer"] = f"{customer.number} is not an active customer."
     if not description.strip():

@@ -892,6 +892,12 @@ class ArTransaction(models.Model):
                 name="receivables_artx_subledger_matches",
             ),
             models.CheckConstraint(condition=~Q(amount=0), name="receivables_artx_not_zero"),
+            # Every movement but a payment posts its own entry; a payment's entry is the
+            # cashier's, with the cash, and the movement names its receipt.
+            models.CheckConstraint(
+                condition=Q(kind="payment", reference__gt="") | Q(journal_entry__isnull=False),
+                name="receivables_artx_posted",
+            ),
             models.CheckConstraint(
                 condition=(Q(kind__in=["charge", "penalty"]) & Q(amount__gt=0))
                 | (~Q(kind__in=["charge", "penalty"]) & Q(amount__lt=0)),

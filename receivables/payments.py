@@ -163,7 +163,9 @@ def open_items_for_customer(customer: Customer, *, lock: bool = False) -> list[I
     invoices = _open_invoices().filter(customer=customer).order_by("id")
     citations = _open_citations().filter(customer=customer).order_by("id")
     if lock:
-        invoices, citations = invoices.select_for_update(), citations.select_for_update()
+        # Only the documents: the customer and fee rows they join stay unlocked.
+        invoices = invoices.select_for_update(of=("self",))
+        citations = citations.select_for_update(of=("self",))
     items: list[Invoice | Citation] = [*invoices, *citations]
 
     def due(item: Invoice | Citation) -> tuple[dt.date, str, int]:
@@ -180,19 +182,29 @@ class CustomerBalanceTarget:
 
     def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
         """Customers a search finds that owe something, with what they owe."""
+        customers = search_customers(text, limit=limit)
+        ids = [customer.pk for customer in customers]
+        # What each one owes, in two queries whatever the number of customers found.
+        owed: dict[int, list[Decimal]] = {pk: [] for pk in ids}
+        for model in (Invoice, Citation):
+            for customer_id, balance in (
+                model.objects.open()
+                .filter(customer_id__in=ids)
+                .values_list("customer_id", "balance")
+            ):
+                owed[customer_id].append(balance)
         matches = []
-        for customer in search_customers(text, limit=limit):
-            items = open_items_for_customer(customer)
+        for customer in customers:
+            items = owed[customer.pk]
             if not items:
                 continue
-            owed = sum((item.balance for item in items), ZERO)
             matches.append(
                 TargetMatch(
                     kind=self.key,
                     reference=customer.number,
                     label=f"All {len(items)} open invoices and citations of {customer.number}",
                     customer=_customer_label(customer),
-                    amount_due=owed,
+                    amount_due=sum(items, ZERO),
                     warnings=_warnings(customer),
                 )
             )

@@ -166,7 +166,7 @@ class StatusImportRefused(ValidationError):
 
 def _referral_number(text: str) -> int | None:
     text = text.strip().upper().removeprefix("REF-").removeprefix("REF")
-    return int(text) if text.isdigit() and len(text) <= 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
 
 
 def _date(text: str) -> dt.date | None:
@@ -197,6 +197,13 @@ def read_status_file(content: str) -> tuple[list[StatusRow], list[str]]:
     """Parse the agency's CSV: its rows with format errors, and errors of the whole file
     (missing columns, too many rows). Line numbers count the header as line 1."""
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    try:
+        return _read_status_rows(reader)
+    except csv.Error as error:
+        return [], [f"The file is not a CSV file this screen can read ({error})."]
+
+
+def _read_status_rows(reader: csv.DictReader) -> tuple[list[StatusRow], list[str]]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in STATUS_COLUMNS if name not in header]
     if missing:

@@ -147,6 +147,8 @@ def apply_payment(
     owed = sum((document.balance for document in documents), ZERO)
     if amount <= 0:
         raise ValidationError({"amount": "The payment must be more than zero."})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": f"{amount} is not an amount to the cent."})
     if amount > owed:
         raise ValidationError({"amount": f"{amount:,.2f} is more than the {owed:,.2f} owed."})
     shares, _ = allocate_oldest_first(amount, [document.balance for document in documents])

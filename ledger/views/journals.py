@@ -354,7 +354,7 @@ def _redraw_form(request: HttpRequest, draft: JournalDraft | None, action: str) 
         rows.append({})
     elif action.startswith("remove-"):
         index = action.removeprefix("remove-")
-        if index.isdigit() and int(index) < len(rows):
+        if index.isascii() and index.isdigit() and int(index) < len(rows):
             rows.pop(int(index))
     lines = line_formset(rows=rows or [{}], recalc_url=request.path)
     if request.htmx:

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 
+from millbrae_finance.forms import BookDateField
 from receivables.aging import AgingBy, AgingKind
 
 DATE_WIDGET = {"type": "date"}
@@ -27,7 +28,7 @@ def default_period_start(as_of: dt.date) -> dt.date:
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs=DATE_WIDGET))
+    as_of = BookDateField(label="As of", widget=forms.DateInput(attrs=DATE_WIDGET))
 
     def clean_as_of(self) -> dt.date:
         return _in_range(self.cleaned_data["as_of"])
@@ -50,7 +51,7 @@ class StatementForm(AsOfForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from"] = forms.DateField(
+        self.fields["from"] = BookDateField(
             label="Period from", widget=forms.DateInput(attrs=DATE_WIDGET), required=False
         )
         self.fields["as_of"].label = "Statement date"
@@ -71,7 +72,7 @@ class StatementForm(AsOfForm):
 
 
 class NoticeDateForm(forms.Form):
-    date = forms.DateField(label="Notice date", widget=forms.DateInput(attrs=DATE_WIDGET))
+    date = BookDateField(label="Notice date", widget=forms.DateInput(attrs=DATE_WIDGET))
 
     def clean_date(self) -> dt.date:
         return _in_range(self.cleaned_data["date"])

@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from millbrae_finance.forms import BookDateField
 from receivables.citation_actions import CLERK_HEARING_STATUSES, MAX_REASON
 from receivables.forms.customers import NoNulCharField
 from receivables.models import CitationKind, CitationStatus, Customer, HearingStatus
@@ -39,8 +40,8 @@ class CitationFilterForm(forms.Form):
     hearing_status = forms.ChoiceField(
         label="Hearing", choices=[("", "Any"), *HearingStatus.choices], required=False
     )
-    issued_from = forms.DateField(label="Issued from", required=False, widget=DATE_INPUT)
-    issued_to = forms.DateField(label="Issued to", required=False, widget=DATE_INPUT)
+    issued_from = BookDateField(label="Issued from", required=False, widget=DATE_INPUT)
+    issued_to = BookDateField(label="Issued to", required=False, widget=DATE_INPUT)
     open_only = forms.BooleanField(label="Open balance only", required=False)
     sort = forms.ChoiceField(label="Sort", choices=SORT_CHOICES, required=False)
 
@@ -71,7 +72,7 @@ class CitationForm(forms.Form):
 
     number = NoNulCharField(label="Citation number", max_length=20)
     kind = forms.ChoiceField(label="Kind", choices=CitationKind.choices, initial="parking")
-    issue_date = forms.DateField(label="Issue date", widget=DATE_INPUT)
+    issue_date = BookDateField(label="Issue date", widget=DATE_INPUT)
     # Any text gets through, so an unknown code is answered by the service beside the
     # field ("not a violation code in the fee schedule"), not by a generic choice error.
     violation_code = NoNulCharField(label="Violation", max_length=30, widget=forms.Select)
@@ -108,7 +109,7 @@ class CitationForm(forms.Form):
 
 class HearingForm(forms.Form):
     status = forms.ChoiceField(label="Hearing status", choices=())
-    hearing_date = forms.DateField(
+    hearing_date = BookDateField(
         label="Hearing date", required=False, widget=DATE_INPUT, help_text="When scheduled."
     )
     note = NoNulCharField(label="Note", max_length=200, required=False)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ledger.forms.journals import AmountField
+from millbrae_finance.forms import BookDateField
 from receivables.forms.customers import NoNulCharField
 from receivables.models import ReferralStatus, WriteOffStatus
 from receivables.queries.collections import find_document
@@ -43,7 +44,7 @@ class WriteOffForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "INV-000123"}),
     )
     amount = AmountField(label="Amount to write off ($)", required=True)
-    write_off_date = forms.DateField(label="Write-off date", widget=_date_input())
+    write_off_date = BookDateField(label="Write-off date", widget=_date_input())
     reason = NoNulCharField(
         label="Reason",
         max_length=2000,
@@ -85,7 +86,7 @@ class WriteOffFilterForm(forms.Form):
 
 
 class CandidateFilterForm(forms.Form):
-    as_of = forms.DateField(label="As of", required=False, widget=_date_input())
+    as_of = BookDateField(label="As of", required=False, widget=_date_input())
     days = forms.IntegerField(
         label="Days past due more than", min_value=0, max_value=3650, required=False
     )
@@ -104,7 +105,7 @@ class ReferForm(forms.Form):
     """Refer the ticked items, or every candidate of the filter shown."""
 
     agency = NoNulCharField(label="Collection agency", max_length=100, initial=DEFAULT_AGENCY)
-    referred_on = forms.DateField(label="Referral date", widget=_date_input())
+    referred_on = BookDateField(label="Referral date", widget=_date_input())
     refer_all = forms.BooleanField(
         label="Refer every candidate of this filter, on every page", required=False
     )
@@ -141,7 +142,7 @@ class ReferralFilterForm(forms.Form):
         required=False,
     )
     agency = NoNulCharField(label="Agency", required=False, max_length=100)
-    referred_on = forms.DateField(label="Referred on", required=False, widget=_date_input())
+    referred_on = BookDateField(label="Referred on", required=False, widget=_date_input())
     kind = forms.ChoiceField(label="Type", choices=KIND_CHOICES, required=False)
     sort = forms.ChoiceField(
         label="Sort",
@@ -156,7 +157,7 @@ class ReferralFilterForm(forms.Form):
 
 
 class ReferralFileForm(forms.Form):
-    referred_on = forms.DateField(widget=_date_input())
+    referred_on = BookDateField(widget=_date_input())
     agency = NoNulCharField(max_length=100)
 
 

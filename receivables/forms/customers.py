@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ledger.models import Account, AccountType
+from millbrae_finance.forms import BookDateField
 from receivables.fee_rules import FeeRule, Tier
 from receivables.fees import MAX_TIERS
 from receivables.models import ContactMethod, Customer, CustomerKind, Fee, FeeStatus
@@ -221,7 +222,7 @@ class FeeFilterForm(forms.Form):
         ),
     )
     status = forms.ChoiceField(label="Status", choices=FEE_STATUS_CHOICES, required=False)
-    on_date = forms.DateField(
+    on_date = BookDateField(
         label="In effect on",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -266,10 +267,10 @@ class FeeForm(forms.Form):
     maximum = forms.DecimalField(
         label="Maximum ($)", required=False, max_digits=14, decimal_places=2
     )
-    effective_from = forms.DateField(
+    effective_from = BookDateField(
         label="Effective from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    effective_to = forms.DateField(
+    effective_to = BookDateField(
         label="Effective through",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -341,7 +342,7 @@ class FeeForm(forms.Form):
 
 class FeeCalculatorForm(forms.Form):
     code = forms.ChoiceField(label="Fee")
-    on_date = forms.DateField(
+    on_date = BookDateField(
         label="Date",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The fee in effect on this day is used.",

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ledger.forms.journals import AmountField
 from ledger.models import Account
+from millbrae_finance.forms import BookDateField
 from receivables.forms.customers import CustomerNumberField, NoNulCharField
 from receivables.invoicing import MAX_LINES, LineInput
 from receivables.models import TERMS_CHOICES, ApprovalStatus, Customer
@@ -72,8 +73,8 @@ class InvoiceFilterForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "C000123", "size": 9}),
     )
-    date_from = forms.DateField(label="Dated from", required=False, widget=_date_input())
-    date_to = forms.DateField(label="through", required=False, widget=_date_input())
+    date_from = BookDateField(label="Dated from", required=False, widget=_date_input())
+    date_to = BookDateField(label="through", required=False, widget=_date_input())
     sort = forms.ChoiceField(label="Sort", choices=SORT_CHOICES, required=False)
 
     def clean(self) -> dict:
@@ -92,7 +93,7 @@ class InvoiceForm(forms.Form):
         label="Customer",
         help_text="Customer number (C000123), or type a name and pick.",
     )
-    invoice_date = forms.DateField(label="Invoice date", widget=_date_input())
+    invoice_date = BookDateField(label="Invoice date", widget=_date_input())
     terms_days = forms.TypedChoiceField(
         label="Terms", choices=TERMS_CHOICES, coerce=int, initial=30
     )
@@ -336,7 +337,7 @@ def customer_search_url() -> str:
 
 class CreditMemoForm(forms.Form):
     amount = AmountField(label="Amount to credit ($)", required=True)
-    credit_date = forms.DateField(label="Credit date", widget=_date_input())
+    credit_date = BookDateField(label="Credit date", widget=_date_input())
     reason = NoNulCharField(
         label="Reason",
         max_length=2000,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ledger.models import Account, AccountType
+from millbrae_finance.forms import BookDateField
 from receivables.forms.customers import NoNulCharField
 from receivables.models import CitationKind, PenaltyAppliesTo, PenaltyCalculation, PenaltyRule
 from receivables.penalties import RULE_FIELDS
@@ -91,10 +92,10 @@ class PenaltyRuleForm(forms.Form):
         .order_by("number"),
         label="Revenue account",
     )
-    effective_from = forms.DateField(
+    effective_from = BookDateField(
         label="Effective from", widget=forms.DateInput(attrs={"type": "date"})
     )
-    effective_to = forms.DateField(
+    effective_to = BookDateField(
         label="Effective through",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -124,7 +125,7 @@ class PenaltyRuleForm(forms.Form):
 
 
 class PenaltyBatchForm(forms.Form):
-    batch_date = forms.DateField(
+    batch_date = BookDateField(
         label="Batch date",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Penalties due by the end of this day are charged, dated this day.",

@@ -222,7 +222,8 @@ def _attach(form: InvoiceForm, lines, error: ValidationError) -> list[str]:
         return []
     line_errors: list[str] = []
     for key, texts in error.message_dict.items():
-        if key.startswith("line-") and key.removeprefix("line-").isdigit():
+        suffix = key.removeprefix("line-")
+        if key.startswith("line-") and suffix.isascii() and suffix.isdigit():
             row = lines.row_of(int(key.removeprefix("line-")))
             if row is not None:
                 lines.forms[row].add_error(None, texts)
@@ -245,7 +246,7 @@ def _redraw_form(request: HttpRequest, invoice: Invoice | None, action: str) -> 
         rows.append({})
     elif action.startswith("remove-"):
         index = action.removeprefix("remove-")
-        if index.isdigit() and int(index) < len(rows):
+        if index.isascii() and index.isdigit() and int(index) < len(rows):
             rows.pop(int(index))
     lines = _formset(request, rows=rows or [{}])
     if request.htmx:
@@ -578,7 +579,9 @@ def receivables_document_url(reference: str) -> str | None:
     ):
         if reference.startswith(prefix):
             number = reference.removeprefix(prefix)
-            return reverse(url_name, args=[int(number)]) if number.isdigit() else None
+            if not (number.isascii() and number.isdigit()):
+                return None
+            return reverse(url_name, args=[int(number)])
     if not reference:
         return None
     citation_pk = Citation.objects.filter(number=reference).values_list("pk", flat=True).first()

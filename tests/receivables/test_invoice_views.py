@@ -399,3 +399,19 @@ def role_matrix_samples() -> dict:
             for name in ("credit_memo_detail", "credit_memo_approve", "credit_memo_reject")
         },
     }
+
+
+def test_absurd_input_is_refused_beside_its_field_never_a_500(client, ar_fees, ar_users):
+    customer = make_customer()
+    client.force_login(ar_users["tech"])
+    huge = form_data(customer, [{"fee_code": "FACILITY-RENTAL", "quantity": "99999999999"}])
+    response = client.post(NEW, huge)
+    assert response.status_code == 200
+    assert "check the units" in response.content.decode()
+    far = form_data(customer, [{"fee_code": "REINSPECTION"}], invoice_date="9999-12-31")
+    response = client.post(NEW, far)
+    assert response.status_code == 200
+    assert "Enter a date between 2000 and 2099." in response.content.decode()
+    odd = form_data(customer, [{"fee_code": "REINSPECTION"}], action="remove-²")
+    assert client.post(NEW, odd).status_code == 200
+    assert not Invoice.objects.exists()

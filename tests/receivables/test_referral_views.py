@@ -239,3 +239,18 @@ def test_status_import_shows_row_errors_by_line(client, ar_fees, ar_users):
     assert response.status_code == 200 and "Choose the agency" in response.text
     response = client.post(url, {"file": upload("a,b\n1,2\n")})
     assert "missing: referral_id" in response.text
+
+
+def test_odd_input_on_collection_screens_is_answered_not_a_500(client, ar_fees, ar_users):
+    from receivables.referrals import read_status_file
+
+    client.force_login(ar_users["tech"])
+    response = client.get(reverse("receivables:referral_candidates"), {"as_of": "0001-01-05"})
+    assert response.status_code == 200
+    assert "Enter a date between 2000 and 2099." in response.content.decode()
+    rows, errors = read_status_file(
+        "referral_id,status,amount_collected,agency_fee,status_date\nREF-¹²,paid,1,0,2026-11-01\n"
+    )
+    assert rows and rows[0].errors
+    _, errors = read_status_file("referral_id,status\n" + '"' + "x" * 200000 + '"\n')
+    assert errors

@@ -139,6 +139,11 @@ class CustomerMerge(models.Model):
         return f"{self.duplicate.number} into {self.survivor.number}"
 
 
+class CitationKind(models.TextChoices):
+    PARKING = "parking", "Parking"
+    ADMINISTRATIVE = "administrative", "Administrative"
+
+
 class FeeStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     APPROVED = "approved", "Approved"
@@ -174,6 +179,10 @@ class Fee(models.Model):
     minimum = MoneyField(null=True, blank=True)
     maximum = MoneyField(null=True, blank=True)
     unit_name = models.CharField(max_length=40, blank=True, default="unit")
+    # The citation kind this fee is the fine of (blank: not a violation code).
+    violation_kind = models.CharField(
+        "violation of", max_length=20, choices=CitationKind.choices, blank=True, default=""
+    )
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=FeeStatus.choices, default=FeeStatus.DRAFT)
@@ -484,11 +493,6 @@ class CreditMemo(models.Model):
     @property
     def number(self) -> str:
         return f"CM-{self.pk:06d}"
-
-
-class CitationKind(models.TextChoices):
-    PARKING = "parking", "Parking"
-    ADMINISTRATIVE = "administrative", "Administrative"
 
 
 class CitationStatus(models.TextChoices):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from millbrae_finance.navigation import nav_sections_for
+from millbrae_finance.navigation import nav_sections_for, section_of_namespace
 from millbrae_finance.roles import Role, user_roles
 
 
@@ -22,11 +22,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     sections = nav_sections_for(roles)
     matches = [url for _, items in sections for _, url in items if request.path.startswith(url)]
     current = max(matches, key=len, default=None)
+    match = getattr(request, "resolver_match", None)
+    namespace_section = section_of_namespace(match.namespace if match else "")
     nav_sections = []
     subitems: list[tuple[str, str, bool]] = []
     for section, items in sections:
         marked = [(label, url, url == current) for label, url in items]
-        is_current = any(flag for _, _, flag in marked)
+        is_current = any(flag for _, _, flag in marked) or (
+            current is None and section == namespace_section
+        )
         nav_sections.append((section, items[0][1], is_current, marked))
         if is_current:
             subitems = marked

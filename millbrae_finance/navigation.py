@@ -40,6 +40,15 @@ def nav_items_for(roles: frozenset[Role]) -> list[tuple[str, str]]:
     return [(item.label, url) for item, url in _visible(roles)]
 
 
+def section_of_namespace(namespace: str) -> str | None:
+    """The section whose links belong to a URL namespace ("receivables" -> Receivables), so
+    a page with no link of its own (a credit memo, a write-off) still shows its section."""
+    for item in _items:
+        if namespace and item.url_name.startswith(f"{namespace}:"):
+            return item.section
+    return None
+
+
 def nav_sections_for(roles: frozenset[Role]) -> list[tuple[str, list[tuple[str, str]]]]:
     """The links this set of roles may open, grouped by section: (section, [(label, url)]),
     sections in the order their first link was registered."""

@@ -176,3 +176,11 @@ def test_administration_link_shows_for_the_administrator_only(client, role_users
     assert 'href="/admin/">Administration' in client.get(reverse("home")).content.decode()
     client.force_login(role_users[Role.AUDITOR])
     assert 'href="/admin/"' not in client.get(reverse("home")).content.decode()
+
+
+def test_a_page_without_a_link_of_its_own_shows_its_section(client, role_users):
+    client.force_login(role_users[Role.FINANCE_SUPERVISOR])
+    page = client.get(reverse("receivables:write_off_list")).content.decode()
+    assert 'class="subnav"' in page
+    assert 'class="section-link current"' in page
+    assert "Receivables" in page.split('class="section-link current"')[1][:40]

@@ -46,6 +46,8 @@ HEARING_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 CITATION_DECIDERS = frozenset({Role.FINANCE_SUPERVISOR})
 MAX_REASON = 200
+# A hearing is scheduled within a year from today.
+MAX_HEARING_DAYS_AHEAD = 365
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,15 @@ def set_hearing_status(
         raise ValidationError({"status": "Choose a hearing status."})
     if status == HearingStatus.SCHEDULED and hearing_date is None:
         raise ValidationError({"hearing_date": "Enter the date of the hearing."})
+    today = timezone.localdate()
+    latest = today + dt.timedelta(days=MAX_HEARING_DAYS_AHEAD)
+    if status == HearingStatus.SCHEDULED and hearing_date > latest:
+        raise ValidationError(
+            {
+                "hearing_date": f"{hearing_date:%Y-%m-%d} is more than a year away: a "
+                f"hearing is scheduled by {latest:%Y-%m-%d}."
+            }
+        )
     with transaction.atomic(durable=True):
         citation = _locked(citation)
         if citation.status != CitationStatus.OPEN:
@@ -147,9 +158,16 @@ def set_hearing_status(
                     f"“{HearingStatus(status).label.lower()}”."
                 }
             )
-        if hearing_date is not None and hearing_date < citation.issue_date:
+        if (
+            status == HearingStatus.SCHEDULED
+            and hearing_date is not None
+            and hearing_date < citation.issue_date
+        ):
             raise ValidationError(
-                {"hearing_date": "A hearing cannot be before the citation was issued."}
+                {
+                    "hearing_date": f"{hearing_date:%Y-%m-%d} is before the citation was "
+                    f"issued ({citation.issue_date:%Y-%m-%d}): a hearing comes after."
+                }
             )
         citation.hearing_status = status
         if status == HearingStatus.SCHEDULED:
@@ -253,7 +271,7 @@ def reduce_citation(
         off = to_money(fine - new_amount) if new_amount is not None else to_money(amount_off)
         if off <= 0:
             message = (
-                f"The new fine must be less than {fine:,.2f}."
+                f"The new fine must be less than ${fine:,.2f}."
                 if field == "new_amount"
                 else "Take off more than zero."
             )
@@ -267,8 +285,8 @@ def reduce_citation(
             floor = fine - fine_part.remaining
             raise ValidationError(
                 {
-                    field: f"{floor:,.2f} of the fine has been paid: the fine cannot be "
-                    f"reduced below that (at most {fine_part.remaining:,.2f} off)."
+                    field: f"${floor:,.2f} of the fine has been paid: the fine cannot be "
+                    f"reduced below that (at most ${fine_part.remaining:,.2f} off)."
                 }
             )
         with pghistory.context(action="reduce_citation", reason=reason):
@@ -287,7 +305,7 @@ def reduce_citation(
             if citation.hearing_status in HEARING_HOLDS:
                 citation.hearing_status = HearingStatus.REDUCED
             _append_note(
-                citation, _note_line(actor, f"Reduced from {fine:,.2f} by {off:,.2f}. {reason}")
+                citation, _note_line(actor, f"Reduced from ${fine:,.2f} by ${off:,.2f}. {reason}")
             )
             citation.save(update_fields=["hearing_status", "notes"])
     return citation

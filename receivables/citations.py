@@ -18,6 +18,15 @@ NUMBER_PATTERN = re.compile(r"^[A-Z0-9-]{3,20}$")
 PLATE_PATTERN = re.compile(r"^[A-Z0-9]{1,8}$")
 
 
+def wrong_kind(fee: Fee, kind: str) -> str:
+    """Why a violation code does not go on a citation of this kind."""
+    theirs = CitationKind(fee.violation_kind).label.lower()
+    article = "an" if theirs[0] in "aeiou" else "a"
+    return (
+        f"{fee.code} is {article} {theirs} violation, not a {CitationKind(kind).label.lower()} one."
+    )
+
+
 def issue_citation(
     *,
     number: str,
@@ -57,8 +66,12 @@ def issue_citation(
         errors["violation_code"] = (
             f"{code} has no approved amount in effect on {issue_date:%Y-%m-%d}, the issue date."
         )
+    elif not fee.violation_kind:
+        errors["violation_code"] = f"{fee.code} is not a violation code."
     elif fee.amount is None:
         errors["violation_code"] = f"{fee.code} is not a flat fine: choose a violation code."
+    elif kind in CitationKind.values and fee.violation_kind != kind:
+        errors["violation_code"] = wrong_kind(fee, kind)
     if plate and not PLATE_PATTERN.match(plate):
         errors["plate"] = "A plate is 1 to 8 letters and digits."
     if kind == CitationKind.PARKING and not plate:

@@ -86,7 +86,9 @@ def prepare_credit_memo(
         ).first()
         if repeat is not None and not errors:
             return repeat
-        if credit_date < invoice.invoice_date:
+        if credit_date > timezone.localdate():
+            errors["credit_date"] = "A credit memo is dated today or earlier."
+        elif credit_date < invoice.invoice_date:
             errors["credit_date"] = (
                 f"A credit cannot come before the invoice date, {invoice.invoice_date:%Y-%m-%d}."
             )

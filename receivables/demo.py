@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from ledger.models import Account
 from receivables.fee_rules import FeeRule, FeeTerms, Tier, problems_with
-from receivables.models import ContactMethod, Customer, CustomerKind, Fee, FeeStatus, FeeTier
+from receivables.models import (
+    CitationKind,
+    ContactMethod,
+    Customer,
+    CustomerKind,
+    Fee,
+    FeeStatus,
+    FeeTier,
+)
 from receivables.services import build_customer
 
 DEMO_PEOPLE = 300
@@ -229,6 +237,8 @@ class DemoFee:
     effective_from: datetime.date = FEES_FROM
     effective_to: datetime.date | None = None
     notes: str = ""
+    # The citation kind this fee is the fine of; blank for a fee that is not a violation.
+    violation_kind: str = ""
 
 
 # A city's master fee schedule, adopted by council resolution for the fiscal year.
@@ -288,14 +298,29 @@ DEMO_FEES = [
         rate="10",
         minimum="5.00",
     ),
-    DemoFee("PKG-EXPIRED-METER", "Parking: expired meter", "101-2100-4610", FeeRule.FLAT, "45.00"),
-    DemoFee("PKG-RED-ZONE", "Parking: red zone", "101-2100-4610", FeeRule.FLAT, "60.00"),
+    DemoFee(
+        "PKG-EXPIRED-METER",
+        "Parking: expired meter",
+        "101-2100-4610",
+        FeeRule.FLAT,
+        "45.00",
+        violation_kind=CitationKind.PARKING,
+    ),
+    DemoFee(
+        "PKG-RED-ZONE",
+        "Parking: red zone",
+        "101-2100-4610",
+        FeeRule.FLAT,
+        "60.00",
+        violation_kind=CitationKind.PARKING,
+    ),
     DemoFee(
         "PKG-STREET-SWEEP",
         "Parking: no parking, street sweeping",
         "101-2100-4610",
         FeeRule.FLAT,
         "55.00",
+        violation_kind=CitationKind.PARKING,
     ),
     DemoFee(
         "ADMIN-CITATION",
@@ -303,6 +328,7 @@ DEMO_FEES = [
         "101-2100-4620",
         FeeRule.FLAT,
         "100.00",
+        violation_kind=CitationKind.ADMINISTRATIVE,
     ),
 ]
 
@@ -343,6 +369,7 @@ def seed_fees(log: Callable[[str], None]) -> None:
                 rate=terms.rate,
                 minimum=terms.minimum,
                 unit_name=demo.unit_name,
+                violation_kind=demo.violation_kind,
                 effective_from=demo.effective_from,
                 effective_to=demo.effective_to,
                 notes=demo.notes,

@@ -54,6 +54,22 @@ def referral_date(notice_date: dt.date) -> dt.date:
     return add_business_days(notice_date, REFERRAL_BUSINESS_DAYS)
 
 
+def customers_promised_time(as_of: dt.date) -> dict[int, dt.date]:
+    """Customers whose final notice promised them until a day after `as_of` before their
+    account goes to the collection agency: {customer id: that day}. Nobody refers them
+    sooner."""
+    # Ten business days are at most about three weeks; a month back is plenty.
+    recent = DunningNotice.objects.filter(
+        level=3, notice_date__lte=as_of, notice_date__gte=as_of - dt.timedelta(days=31)
+    ).values_list("customer_id", "notice_date")
+    promised: dict[int, dt.date] = {}
+    for customer_id, notice_date in recent:
+        until = referral_date(notice_date)
+        if until > as_of and until > promised.get(customer_id, dt.date.min):
+            promised[customer_id] = until
+    return promised
+
+
 def plan_notices(as_of: dt.date, *, min_days_past_due: int = 30) -> list[PlannedNotice]:
     """The notices due on a date: each customer with items at least `min_days_past_due`
     days past due, at its next level, with those items; by customer name. Four queries."""

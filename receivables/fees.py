@@ -14,7 +14,7 @@ from django.utils import timezone
 from ledger.models import Account, AccountType
 from millbrae_finance.roles import Role, has_role
 from receivables.fee_rules import FeeRule, FeeTerms, Tier, problems_with
-from receivables.models import Fee, FeeStatus, FeeTier
+from receivables.models import CitationKind, Fee, FeeStatus, FeeTier
 
 MAX_TIERS = 5
 # The fields a person fills on the fee form, as the services take them.
@@ -29,6 +29,7 @@ FEE_FIELDS = (
     "minimum",
     "maximum",
     "unit_name",
+    "violation_kind",
     "effective_from",
     "effective_to",
     "notes",
@@ -87,6 +88,7 @@ def _validated(
     minimum: Decimal | None,
     maximum: Decimal | None,
     unit_name: str,
+    violation_kind: str,
     revenue_account: Account,
     effective_from: datetime.date,
     effective_to: datetime.date | None,
@@ -104,6 +106,7 @@ def _validated(
         "minimum": minimum,
         "maximum": maximum,
         "unit_name": (unit_name or "").strip() or "unit",
+        "violation_kind": violation_kind or "",
         "revenue_account": revenue_account,
         "effective_from": effective_from,
         "effective_to": effective_to,
@@ -129,6 +132,12 @@ def _validated(
         errors["revenue_account"] = f"{revenue_account.number} is not an active revenue account."
     if effective_to is not None and effective_to < effective_from:
         errors["effective_to"] = "The fee cannot end before it starts."
+    if values["violation_kind"] and values["violation_kind"] not in CitationKind.values:
+        errors["violation_kind"] = "Choose parking, administrative, or not a violation."
+    elif values["violation_kind"] and rule != FeeRule.FLAT:
+        errors["violation_kind"] = (
+            "A violation's fine is a flat amount: make the rule flat, or choose “not a violation”."
+        )
     if not values["code"]:
         errors["code"] = "Enter the fee's code."
     if errors:
@@ -157,6 +166,7 @@ def create_fee(
     minimum: Decimal | None = None,
     maximum: Decimal | None = None,
     unit_name: str = "unit",
+    violation_kind: str = "",
     effective_from: datetime.date,
     effective_to: datetime.date | None = None,
     notes: str = "",
@@ -172,6 +182,7 @@ def create_fee(
         minimum=minimum,
         maximum=maximum,
         unit_name=unit_name,
+        violation_kind=violation_kind,
         revenue_account=revenue_account,
         effective_from=effective_from,
         effective_to=effective_to,
@@ -198,6 +209,7 @@ def update_fee(
     minimum: Decimal | None = None,
     maximum: Decimal | None = None,
     unit_name: str = "unit",
+    violation_kind: str = "",
     effective_from: datetime.date,
     effective_to: datetime.date | None = None,
     notes: str = "",
@@ -214,6 +226,7 @@ def update_fee(
         minimum=minimum,
         maximum=maximum,
         unit_name=unit_name,
+        violation_kind=violation_kind,
         revenue_account=revenue_account,
         effective_from=effective_from,
         effective_to=effective_to,

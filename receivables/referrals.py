@@ -24,6 +24,7 @@ from ledger.models import Account
 from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import ZERO
 from millbrae_finance.roles import FINANCE_STAFF, has_role
+from receivables.dunning import customers_promised_time
 from receivables.models import (
     HEARING_HOLDS,
     Citation,
@@ -32,7 +33,12 @@ from receivables.models import (
     ReferralStatus,
 )
 from receivables.subledger import apply_payment
-from receivables.writeoffs import control_fund_id, document_filter, is_open_document
+from receivables.writeoffs import (
+    control_fund_id,
+    document_filter,
+    is_open_document,
+    pending_write_off_total,
+)
 
 Document = Invoice | Citation
 DEFAULT_AGENCY = "Peninsula Recovery Services"
@@ -79,9 +85,12 @@ def refer_items(
         raise ValidationError({"agency": "Name the collection agency."})
     if not documents:
         raise ValidationError({"documents": "Choose at least one item to refer."})
+    if referred_on > timezone.localdate():
+        raise ValidationError({"referred_on": "A referral is dated today or earlier."})
     with transaction.atomic(durable=True):
         locked = _locked_documents(documents)
         active = _active_referral_keys(locked)
+        promised = customers_promised_time(referred_on)
         problems = []
         for document in locked:
             if not is_open_document(document):
@@ -90,6 +99,14 @@ def refer_items(
                 problems.append(f"{document.number} is already with a collection agency.")
             elif isinstance(document, Citation) and document.hearing_status in HEARING_HOLDS:
                 problems.append(f"{document.number} is under review or hearing.")
+            elif document.customer_id in promised:
+                until = promised[document.customer_id]
+                problems.append(
+                    f"{document.number}: the final notice gave the customer until "
+                    f"{until:%B} {until.day}, {until.year}."
+                )
+            elif pending_write_off_total(document) > 0:
+                problems.append(f"{document.number} has a write-off waiting for approval.")
         if problems:
             raise ValidationError({"documents": problems})
         referrals = [

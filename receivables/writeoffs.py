@@ -144,6 +144,12 @@ def request_write_off(
         basis = document.invoice_date if isinstance(document, Invoice) else document.issue_date
         if write_off_date < basis:
             errors["write_off_date"] = f"The date cannot be before the document's {basis}."
+        elif write_off_date > timezone.localdate():
+            errors["write_off_date"] = "A write-off is dated today or earlier."
+        if document.referrals.filter(status__in=["referred", "collecting"]).exists():
+            errors["document"] = (
+                f"{document.number} is with a collection agency: recall it before writing it off."
+            )
         if errors:
             raise ValidationError(errors)
         return WriteOff.objects.create(

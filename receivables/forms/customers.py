@@ -10,7 +10,14 @@ from ledger.models import Account, AccountType
 from millbrae_finance.forms import BookDateField
 from receivables.fee_rules import FeeRule, Tier
 from receivables.fees import MAX_TIERS
-from receivables.models import ContactMethod, Customer, CustomerKind, Fee, FeeStatus
+from receivables.models import (
+    CitationKind,
+    ContactMethod,
+    Customer,
+    CustomerKind,
+    Fee,
+    FeeStatus,
+)
 from receivables.services import CUSTOMER_FIELDS
 
 STATUS_CHOICES = [("", "Active"), ("inactive", "Inactive or merged"), ("all", "All")]
@@ -243,6 +250,12 @@ class FeeForm(forms.Form):
         queryset=Account.objects.postable().filter(account_type=AccountType.REVENUE),
         label="Revenue account",
     )
+    violation_kind = forms.ChoiceField(
+        label="Violation of",
+        choices=[("", "— not a violation —"), *CitationKind.choices],
+        required=False,
+        help_text="A citation's violation code: its flat amount is the fine.",
+    )
     rule = forms.ChoiceField(label="Calculation rule", choices=FeeRule.choices)
     amount = forms.DecimalField(
         label="Flat amount ($)", required=False, max_digits=14, decimal_places=2
@@ -300,6 +313,7 @@ class FeeForm(forms.Form):
                 "amount",
                 "rate",
                 "unit_name",
+                "violation_kind",
                 "minimum",
                 "maximum",
                 "effective_from",

@@ -23,6 +23,7 @@ from receivables.models import (
     ArKind,
     ArTransaction,
     Citation,
+    CitationKind,
     CitationStatus,
     Fee,
     PenaltyAppliesTo,
@@ -283,10 +284,16 @@ def _step(citation, rule, occurrence, charge_on, amount, amount_text, movement, 
     return EscalationStep(rule, occurrence, charge_on, amount, amount_text, state, text)
 
 
-def violation_choices(on_date: dt.date) -> list[tuple[str, str]]:
-    """The violation codes a clerk picks from: approved flat fees, each with its
+def violation_choices(on_date: dt.date) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The violation codes a clerk picks from, grouped by the citation kind they are the
+    fine of (the fee schedule's "violation of"): approved flat fees, each with its
     description and the amount in effect on the day (or its latest amount)."""
-    versions = Fee.objects.approved().filter(rule=FeeRule.FLAT).order_by("code", "-effective_from")
+    versions = (
+        Fee.objects.approved()
+        .filter(rule=FeeRule.FLAT)
+        .exclude(violation_kind="")
+        .order_by("code", "-effective_from")
+    )
     chosen: dict[str, Fee] = {}
     for fee in versions:
         in_effect = fee.effective_from <= on_date and (
@@ -295,9 +302,16 @@ def violation_choices(on_date: dt.date) -> list[tuple[str, str]]:
         # The version in effect on the day, else the newest one.
         if fee.code not in chosen or in_effect:
             chosen[fee.code] = fee
-    return [
-        (code, f"{code} · {fee.description} · ${fee.amount:,.2f}") for code, fee in chosen.items()
-    ]
+    groups = []
+    for kind, label in CitationKind.choices:
+        codes = [
+            (code, f"{code} · {fee.description} · ${fee.amount:,.2f}")
+            for code, fee in chosen.items()
+            if fee.violation_kind == kind
+        ]
+        if codes:
+            groups.append((label, codes))
+    return groups
 
 
 @dataclass(frozen=True)
@@ -306,8 +320,10 @@ class FineLookup:
     message: str
 
 
-def fine_on(code: str, on_date: dt.date | None) -> FineLookup:
-    """The fine a violation code carries on an issue date, or why there is none."""
+def fine_on(code: str, on_date: dt.date | None, kind: str = "") -> FineLookup:
+    """The fine a violation code carries on an issue date, or why there is none (also
+    when the code is the violation of another kind of citation than `kind`)."""
+    from receivables.citations import wrong_kind
     from receivables.fees import fee_in_effect
 
     code = code.replace("\x00", "").strip().upper()[:30]
@@ -318,6 +334,10 @@ def fine_on(code: str, on_date: dt.date | None) -> FineLookup:
     fee = fee_in_effect(code, on_date)
     if fee is None or fee.amount is None:
         return FineLookup(None, f"{code} has no approved fine in effect on {on_date:%Y-%m-%d}.")
+    if not fee.violation_kind:
+        return FineLookup(None, f"{code} is not a violation code.")
+    if kind in CitationKind.values and fee.violation_kind != kind:
+        return FineLookup(None, wrong_kind(fee, kind))
     return FineLookup(fee, "")
 
 

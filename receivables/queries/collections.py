@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, LPad, NullIf
 
 from millbrae_finance.money import ZERO
+from receivables.dunning import customers_promised_time
 from receivables.models import (
     HEARING_HOLDS,
     ArKind,
@@ -193,16 +194,25 @@ def _no_active_referral(field: str) -> Exists:
     )
 
 
+def _no_pending_write_off(field: str) -> Exists:
+    return ~Exists(
+        WriteOff.objects.filter(**{field: OuterRef("pk")}, status=WriteOffStatus.PENDING)
+    )
+
+
 def referral_candidates(*, as_of: dt.date, days: int, kind: str = "") -> QuerySet:
     """Open items more than `days` past their basis date (an invoice's due date, a
     citation's issue date) on `as_of`, not with an agency already and not under appeal:
     one row per item (doc_kind, doc_id, number, debtor, basis_date, balance), oldest first."""
     cutoff = as_of - dt.timedelta(days=days)
     columns = ("doc_kind", "doc_id", "number", "debtor", "basis_date", "balance")
+    # Not those a write-off waits on, nor customers a final notice gave until a later day.
+    promised = list(customers_promised_time(as_of))
     invoices = (
         Invoice.objects.open()
         .filter(due_date__lt=cutoff)
-        .filter(_no_active_referral("invoice"))
+        .filter(_no_active_referral("invoice"), _no_pending_write_off("invoice"))
+        .exclude(customer_id__in=promised)
         .annotate(
             doc_kind=Value("invoice", output_field=CharField()),
             doc_id=F("pk"),
@@ -216,7 +226,8 @@ def referral_candidates(*, as_of: dt.date, days: int, kind: str = "") -> QuerySe
         Citation.objects.open()
         .filter(issue_date__lt=cutoff)
         .exclude(hearing_status__in=HEARING_HOLDS)
-        .filter(_no_active_referral("citation"))
+        .filter(_no_active_referral("citation"), _no_pending_write_off("citation"))
+        .exclude(customer_id__in=promised)
         .annotate(
             doc_kind=Value("citation", output_field=CharField()),
             doc_id=F("pk"),

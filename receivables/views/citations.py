@@ -100,7 +100,9 @@ def citation_create(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         valid = form.is_valid()
         data = form.cleaned_data  # the fields that parsed, even when others did not
-        lookup = fine_on(data.get("violation_code", ""), data.get("issue_date"))
+        lookup = fine_on(
+            data.get("violation_code", ""), data.get("issue_date"), data.get("kind", "")
+        )
         if valid and "preview" not in request.POST:  # "Show fine" re-renders, unsaved
             values = {name: form.cleaned_data[name] for name in CITATION_FIELDS}
             try:
@@ -108,7 +110,7 @@ def citation_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                owed = f"{citation.fine_amount:,.2f}"
+                owed = f"${citation.fine_amount:,.2f}"
                 messages.success(request, f"Citation {citation.number} entered: {owed} owed.")
                 return redirect("receivables:citation_detail", pk=citation.pk)
     context = {"form": form, "lookup": lookup}
@@ -122,7 +124,7 @@ def citation_fine(request: HttpRequest) -> HttpResponse:
     form = CitationForm(request.GET, violations=[])
     form.is_valid()  # only the two fields below are read
     data = form.cleaned_data
-    lookup = fine_on(data.get("violation_code", ""), data.get("issue_date"))
+    lookup = fine_on(data.get("violation_code", ""), data.get("issue_date"), data.get("kind", ""))
     return render(request, "receivables/partials/_citation_fine.html", {"lookup": lookup})
 
 
@@ -246,7 +248,7 @@ def citation_reduce(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(
-                request, f"Citation {citation.number} reduced: {citation.balance:,.2f} owed."
+                request, f"Citation {citation.number} reduced: ${citation.balance:,.2f} owed."
             )
             return redirect("receivables:citation_detail", pk=citation.pk)
     intro = (

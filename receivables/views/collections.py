@@ -46,6 +46,12 @@ PER_PAGE = 50
 CANDIDATES_PER_PAGE = 100
 
 
+def _tabs(request: HttpRequest) -> dict:
+    # The collections tabs show only what the user may open: the auditor reads the
+    # referrals but does not import the agency's statuses.
+    return {"can_import_statuses": has_role(request.user, *FINANCE_STAFF)}
+
+
 # ---------------------------------------------------------------- write-offs
 
 
@@ -60,7 +66,12 @@ def write_off_list(request: HttpRequest) -> HttpResponse:
         filename = f"write-offs-{timezone.localdate():%Y%m%d}.csv"
         return queryset_csv_response(filename, rows, queries.WRITE_OFF_EXPORT_FIELDS)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "can_request": has_role(request.user, *FINANCE_STAFF)}
+    context = {
+        "form": form,
+        "page": page,
+        "can_request": has_role(request.user, *FINANCE_STAFF),
+        **_tabs(request),
+    }
     template = "receivables/write_off_list.html"
     if fragment_wanted(request):
         template += "#results"
@@ -223,6 +234,7 @@ def referral_candidates(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "can_refer": has_role(request.user, *FINANCE_STAFF),
     }
+    context.update(_tabs(request))
     return render(request, "receivables/referral_candidates.html", context)
 
 
@@ -240,7 +252,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     template = "receivables/referral_list.html"
     if fragment_wanted(request):
         template += "#results"
-    return render(request, template, {"form": form, "page": page})
+    return render(request, template, {"form": form, "page": page, **_tabs(request)})
 
 
 @role_required(COLLECTIONS_READERS)
@@ -262,7 +274,9 @@ def referral_files(request: HttpRequest) -> HttpResponse:
     highlight = request.GET.get("referred_on", "")
     page = Paginator(batches, PER_PAGE).get_page(request.GET.get("page"))
     return render(
-        request, "receivables/referral_files.html", {"page": page, "highlight": highlight}
+        request,
+        "receivables/referral_files.html",
+        {"page": page, "highlight": highlight, **_tabs(request)},
     )
 
 
@@ -302,6 +316,7 @@ def referral_import(request: HttpRequest) -> HttpResponse:
     }
     if changes is not None:
         context.update(import_totals(changes))
+    context.update(_tabs(request))
     return render(request, "receivables/referral_import.html", context)
 
 

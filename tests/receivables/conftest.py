@@ -189,6 +189,12 @@ AR_FEES = [
     ("PKG-RED-ZONE", "101-2100-4610", "flat", "60.00", None, "unit"),
     ("ADMIN-CITATION", "101-2100-4620", "flat", "100.00", None, "unit"),
 ]
+# The fees that are violation codes, and of which citation kind.
+VIOLATION_KINDS = {
+    "PKG-EXPIRED-METER": "parking",
+    "PKG-RED-ZONE": "parking",
+    "ADMIN-CITATION": "administrative",
+}
 
 
 @pytest.fixture
@@ -208,6 +214,7 @@ def ar_fees(ar_chart, ar_users) -> dict[str, Fee]:
             amount=Decimal(amount) if amount else None,
             rate=Decimal(rate) if rate else None,
             unit_name=unit,
+            violation_kind=VIOLATION_KINDS.get(code, ""),
             effective_from=datetime.date(2025, 7, 1),
             status=FeeStatus.APPROVED,
             prepared_by=ar_users["tech"],

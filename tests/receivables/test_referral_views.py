@@ -67,7 +67,7 @@ def test_candidates_page_lists_and_refers_the_ticked_items(client, ar_fees, ar_u
 def test_candidates_page_pins_its_queries(client, ar_fees, ar_users, django_assert_max_num_queries):
     past_due(ar_users, count=6)
     client.force_login(ar_users["tech"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = client.get(reverse("receivables:referral_candidates"), {"days": "30"})
     assert page.context["page"].paginator.count == 7
     bad = client.get(reverse("receivables:referral_candidates"), {"as_of": "someday"})

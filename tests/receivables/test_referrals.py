@@ -286,3 +286,45 @@ def test_referral_file_csv_parses_back(ar_fees, ar_users, client):
     assert [row["referral_id"] for row in rows] == [str(r) for r in referrals]
     assert rows[0]["balance_referred"] == "148.00"
     assert rows[1]["last_payment_date"] == ""
+
+
+def test_a_final_notice_holds_referral_until_the_day_it_promised(ar_fees, ar_users):
+    from receivables.dunning import referral_date
+    from receivables.models import DunningNotice
+
+    items = old_items(ar_users)
+    DunningNotice.objects.create(
+        customer=items["customer"], notice_date=AS_OF, level=3,
+        amount_past_due=D("148.00"), sent_by=ar_users["senior"],
+    )  # fmt: skip
+    promised = referral_date(AS_OF)
+    assert items["invoice"].number not in candidate_numbers(as_of=REFERRED, days=90)
+    assert items["citation"].number in candidate_numbers(as_of=REFERRED, days=90)
+    with pytest.raises(ValidationError) as error:
+        refer_items([items["invoice"]], agency=AGENCY, referred_on=REFERRED, actor=ar_users["tech"])
+    assert f"{promised:%B} {promised.day}" in str(error.value)
+    assert items["invoice"].number in candidate_numbers(as_of=promised, days=90)
+
+
+def test_referral_and_write_off_wait_for_each_other_and_never_for_the_future(ar_fees, ar_users):
+    from receivables.writeoffs import request_write_off
+
+    items = old_items(ar_users)
+    tech = ar_users["tech"]
+    request_write_off(
+        items["citation"], amount=D("45.00"), reason="Out of state",
+        write_off_date=REFERRED, actor=tech,
+    )  # fmt: skip
+    assert items["citation"].number not in candidate_numbers(as_of=REFERRED, days=90)
+    with pytest.raises(ValidationError, match="write-off waiting"):
+        refer_items([items["citation"]], agency=AGENCY, referred_on=REFERRED, actor=tech)
+    refer_items([items["invoice"]], agency=AGENCY, referred_on=REFERRED, actor=tech)
+    with pytest.raises(ValidationError) as error:
+        request_write_off(
+            items["invoice"], amount=D("10.00"), reason="x", write_off_date=REFERRED, actor=tech
+        )
+    assert "recall it" in error.value.message_dict["document"][0]
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    with pytest.raises(ValidationError) as error:
+        refer_items([items["recent"]], agency=AGENCY, referred_on=tomorrow, actor=tech)
+    assert "referred_on" in error.value.message_dict

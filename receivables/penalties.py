@@ -577,9 +577,6 @@ def run_penalty_batch(
         if existing is not None:
             return existing
         _check_period_open(batch_date)
-        batch = PenaltyBatch.objects.create(
-            batch_date=batch_date, run_by=actor, idempotency_key=idempotency_key
-        )
         with connection.cursor() as cursor:
             # Lock the open items first (invoices, then citations, each in id order, as
             # the payment targets do) so a payment in flight finishes before the charges
@@ -602,6 +599,16 @@ def run_penalty_batch(
             )
             cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM {CHARGES_TABLE}")  # noqa: S608
             items, total = cursor.fetchone()
+        earlier = PenaltyBatch.objects.filter(batch_date=batch_date).order_by("id").first()
+        if not items and earlier is not None:
+            # The day was posted already (a second tab, a retried cron run with a new
+            # key): nothing new to charge, and no empty batch to clutter the list.
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE {CHARGES_TABLE}")
+            return earlier
+        batch = PenaltyBatch.objects.create(
+            batch_date=batch_date, run_by=actor, idempotency_key=idempotency_key
+        )
         if items:
             entry = post_entry(
                 entry_date=batch_date,

@@ -140,7 +140,9 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
     else:
         form = PenaltyBatchForm(initial={"batch_date": timezone.localdate()})
     preview = page = None
+    not_yet = None
     if form.is_bound and "batch_date" in form.cleaned_data:
+        not_yet = form.cleaned_data["batch_date"] > timezone.localdate()
         preview = preview_penalty_batch(form.cleaned_data["batch_date"])
         if request.GET.get("format") == "csv":
             day = f"{preview.batch_date:%Y%m%d}"
@@ -150,7 +152,9 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
         "form": form,
         "preview": preview,
         "page": page,
-        "can_post": can_post and preview is not None and preview.items > 0,
+        "can_post": can_post and preview is not None and preview.items > 0 and not_yet is False,
+        # A preview of a day to come is a forecast: it cannot be posted until that day.
+        "not_yet": not_yet,
         "batch_key": new_batch_key(),
     }
     template = "receivables/penalty_batch.html"

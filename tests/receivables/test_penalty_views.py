@@ -308,3 +308,11 @@ def role_matrix_samples() -> dict:
         "receivables:penalty_rule_edit": {"pk": rule.pk},
         "receivables:penalty_batch_detail": {"pk": batch.pk},
     }
+
+
+def test_a_day_to_come_is_a_forecast_without_a_post_button(client_for, due, ar_users):
+    client = client_for(ar_users["senior"])
+    later = datetime.date.today() + datetime.timedelta(days=40)
+    page = client.get(BATCH_URL, {"batch_date": later.isoformat()}).content.decode()
+    assert "A forecast" in page
+    assert "Post penalties" not in page

@@ -96,10 +96,10 @@ def prepare_credit_memo(
             room = creditable_amount(invoice)
             if amount > room:
                 pending = pending_credits(invoice)
-                detail = f" less {pending:,.2f} in pending credit memos" if pending else ""
+                detail = f" less ${pending:,.2f} in pending credit memos" if pending else ""
                 errors["amount"] = (
-                    f"{amount:,.2f} is more than can be credited: the balance of "
-                    f"{invoice.balance:,.2f}{detail} leaves {room:,.2f}."
+                    f"${amount:,.2f} is more than can be credited: the balance is "
+                    f"${invoice.balance:,.2f}{detail}, so at most ${room:,.2f}."
                 )
         if errors:
             raise ValidationError(errors)

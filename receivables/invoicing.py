@@ -73,6 +73,12 @@ def _built_lines(
                     f"{invoice_date:%Y-%m-%d}."
                 )
                 continue
+            needs = "base" if fee.rule == FeeRule.PERCENT else "units"
+            given = line.base if needs == "base" else line.units
+            if fee.rule != FeeRule.FLAT and given is not None and given <= 0:
+                what = "base amount" if needs == "base" else f"number of {fee.unit_name}s"
+                errors[key] = f"Enter the {what} for {fee.code}, more than zero."
+                continue
             try:
                 calculation = calculate_fee(terms_of(fee), units=line.units, base=line.base)
             except ValueError as error:

@@ -138,8 +138,8 @@ def request_write_off(
             available = document.balance - pending_write_off_total(document)
             if amount > available:
                 errors["amount"] = (
-                    f"{amount:,.2f} is more than the {available:,.2f} that can be written off "
-                    f"(balance {document.balance:,.2f}, less write-offs waiting for approval)."
+                    f"${amount:,.2f} is more than the ${available:,.2f} that can be written off "
+                    f"(balance ${document.balance:,.2f}, less write-offs waiting for approval)."
                 )
         basis = document.invoice_date if isinstance(document, Invoice) else document.issue_date
         if write_off_date < basis:

@@ -132,11 +132,14 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     else:
         form = _bind(request, AsOfForm)
     planned = plan_notices(form.cleaned_data["as_of"]) if form.is_valid() else []
+    # A day to come can be previewed, not sent: notices are mailed today or recorded late.
+    not_yet = form.is_valid() and form.cleaned_data["as_of"] > timezone.localdate()
     context = {
         "form": form,
         "planned": planned,
         "runs": notice_runs(),
-        "can_send": can_send,
+        "can_send": can_send and not not_yet,
+        "not_yet": not_yet,
         "referral_days": REFERRAL_BUSINESS_DAYS,
     }
     return render(request, "receivables/notice_list.html", context)

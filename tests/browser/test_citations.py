@@ -10,7 +10,7 @@ from receivables.models import ArKind, ArTransaction, Citation, Fee, FeeStatus
 from tests.browser.test_foundation import log_in
 from tests.conftest import make_user
 from tests.receivables.citation_helpers import make_late_rule
-from tests.receivables.conftest import AR_FEES, make_ar_chart, make_customer
+from tests.receivables.conftest import AR_FEES, VIOLATION_KINDS, make_ar_chart, make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +26,7 @@ def _fees(tech, supervisor) -> None:
             amount=Decimal(amount) if amount else None,
             rate=Decimal(rate) if rate else None,
             unit_name=unit,
+            violation_kind=VIOLATION_KINDS.get(code, ""),
             effective_from=datetime.date(2025, 7, 1),
             status=FeeStatus.APPROVED,
             prepared_by=tech,

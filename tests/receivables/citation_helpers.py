@@ -72,6 +72,7 @@ def role_matrix_samples(users: dict) -> dict:
                 "revenue_account": chart["101-2100-4610"],
                 "rule": "flat",
                 "amount": Decimal("45.00"),
+                "violation_kind": "parking",
                 "effective_from": datetime.date(2025, 7, 1),
                 "status": FeeStatus.APPROVED,
                 "prepared_by": clerk,

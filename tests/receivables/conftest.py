@@ -76,8 +76,10 @@ def make_fee(
     minimum: str | None = None,
     tiers: tuple = (),
     unit_name: str = "unit",
+    violation_kind: str | None = None,
 ) -> Fee:
-    """A fee version saved directly (a draft, or approved when approved_by is given)."""
+    """A fee version saved directly (a draft, or approved when approved_by is given); a
+    violation code of the AR_FEES is one again unless violation_kind says otherwise."""
     from django.utils import timezone
 
     from receivables.models import FeeStatus, FeeTier
@@ -89,6 +91,7 @@ def make_fee(
         rule=rule,
         amount=Decimal(amount) if amount else None,
         rate=Decimal(rate) if rate else None,
+        violation_kind=VIOLATION_KINDS.get(code, "") if violation_kind is None else violation_kind,
         minimum=Decimal(minimum) if minimum else None,
         unit_name=unit_name,
         effective_from=effective_from,

@@ -240,8 +240,8 @@ def test_reduction_posts_the_difference_against_the_fines_revenue(ar_fees, ar_us
     [
         ({"new_amount": Decimal("0.00")}, "new_amount", "dismiss it"),
         ({"amount_off": Decimal("100.00")}, "amount_off", "dismiss it"),
-        ({"new_amount": Decimal("100.00")}, "new_amount", "less than 100.00"),
-        ({"new_amount": Decimal("50.00")}, "new_amount", "80.00 of the fine has been paid"),
+        ({"new_amount": Decimal("100.00")}, "new_amount", "less than $100.00"),
+        ({"new_amount": Decimal("50.00")}, "new_amount", "$80.00 of the fine has been paid"),
         ({}, "new_amount", "Enter the new fine"),
     ],
 )

@@ -133,7 +133,7 @@ def test_amount_limited_by_balance_less_pending_memos(ar_fees, ar_users):
     assert creditable_amount(invoice) == D("40.00")
     with pytest.raises(ValidationError) as error:
         prepare_credit_memo(invoice, amount=D("40.01"), reason="Two", credit_date=NOV, actor=tech)
-    assert "leaves 40.00" in error.value.message_dict["amount"][0]
+    assert "at most $40.00" in error.value.message_dict["amount"][0]
     for amount, reason, key in [
         (D("0"), "Zero", "amount"),
         (D("-5"), "Negative", "amount"),

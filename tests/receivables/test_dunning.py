@@ -233,3 +233,13 @@ def test_merge_moves_notices_to_the_survivor(owing, ar_users):
         customer, survivor=survivor, idempotency_key="merge-dunning", actor=ar_users["senior"]
     )
     assert DunningNotice.objects.get().customer == survivor
+
+
+def test_a_day_to_come_previews_notices_without_a_send_button(owing, ar_users, client):
+    client.force_login(ar_users["senior"])
+    later = datetime.date.today() + datetime.timedelta(days=30)
+    page = client.get(reverse("receivables:notice_list"), {"as_of": later.isoformat()})
+    text = page.content.decode()
+    assert page.context["planned"]
+    assert "A forecast" in text
+    assert '<button type="submit" class="primary">Send' not in text

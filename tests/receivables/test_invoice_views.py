@@ -263,7 +263,7 @@ def test_credit_memo_screens_and_segregation(client, ar_fees, ar_users):
     assert client.get(url).status_code == 200
     response = client.post(url, {"amount": "150", "credit_date": "2026-11-10", "reason": "x"})
     assert response.status_code == 200
-    assert b'id="id_amount_error"' in response.content and b"leaves 100.00" in response.content
+    assert b'id="id_amount_error"' in response.content and b"at most $100.00" in response.content
     response = client.post(
         url, {"amount": "30.00", "credit_date": "2026-11-10", "reason": "Hall not used"}
     )
@@ -415,3 +415,17 @@ def test_absurd_input_is_refused_beside_its_field_never_a_500(client, ar_fees, a
     odd = form_data(customer, [{"fee_code": "REINSPECTION"}], action="remove-²")
     assert client.post(NEW, odd).status_code == 200
     assert not Invoice.objects.exists()
+
+
+def test_a_fee_line_of_zero_hours_is_refused_not_priced_at_the_minimum(client, ar_fees, ar_users):
+    from django.core.exceptions import ValidationError
+
+    from receivables.invoicing import LineInput, create_invoice
+
+    with pytest.raises(ValidationError) as error:
+        create_invoice(
+            make_customer(), invoice_date=datetime.date(2026, 10, 5), terms_days=30,
+            description="Rental", lines=[LineInput(fee_code="FACILITY-RENTAL", units=D("0"))],
+            actor=ar_users["tech"],
+        )  # fmt: skip
+    assert "more than zero" in error.value.message_dict["line-1"][0]

@@ -69,7 +69,7 @@ def test_request_errors_are_beside_their_fields(client, ar_fees, ar_users):
         {"document": invoice.number, "amount": "60", "write_off_date": "2026-11-20", "reason": "x"},
     )
     assert response.status_code == 200
-    assert "more than the 50.00 that can be written off" in str(
+    assert "more than the $50.00 that can be written off" in str(
         response.context["form"]["amount"].errors
     )
     assert 'id="id_amount_error"' in response.text

@@ -91,7 +91,7 @@ def test_request_is_refused_beyond_the_balance_less_pending(ar_fees, ar_users):
     request_write_off(invoice, amount=D("70.00"), **values)
     with pytest.raises(ValidationError) as error:
         request_write_off(invoice, amount=D("30.01"), **values)
-    assert "30.00 that can be written off" in error.value.message_dict["amount"][0]
+    assert "$30.00 that can be written off" in error.value.message_dict["amount"][0]
     request_write_off(invoice, amount=D("30.00"), **values)
     for amount in (D("0"), D("-5")):
         with pytest.raises(ValidationError) as error:

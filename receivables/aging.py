@@ -101,8 +101,9 @@ class AgingReport:
 
     @property
     def caption(self) -> str:
-        what = AgingKind(self.kind).label.lower()
-        return f"{what.capitalize()} by {self.by}, as of the close of {self.as_of:%B %-d, %Y}"
+        # "Invoices (misc AR) by type": the label as written, abbreviations kept.
+        what = AgingKind(self.kind).label
+        return f"{what} by {self.by}, as of the close of {self.as_of:%B %-d, %Y}"
 
     @property
     def group_heading(self) -> str:

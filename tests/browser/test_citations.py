@@ -45,6 +45,10 @@ def test_technician_enters_a_citation_and_a_supervisor_dismisses_it(page, live_s
     tech = make_user(Role.ACCOUNTING_TECHNICIAN)
     supervisor = make_user(Role.FINANCE_SUPERVISOR)
     _fees(tech, supervisor)
+    # A description as long as the demo schedule's makes the longest violation choice.
+    Fee.objects.filter(code="PKG-EXPIRED-METER").update(
+        description="Parking: expired meter, overtime parking in a metered space downtown"
+    )
     make_late_rule(days_after=21)
     make_late_rule("CIT-LATE-2", days_after=45, amount="35.00", account="101-2100-4610")
     owner = make_customer("Nguyen, Tam")
@@ -58,6 +62,25 @@ def test_technician_enters_a_citation_and_a_supervisor_dismisses_it(page, live_s
     page.wait_for_url("**/receivables/citations/new/")
     page.fill("#id_number", "P4410023")
     page.fill("#id_issue_date", issued.isoformat())
+    # Only violation codes are offered, under the kind of citation they are the fine of.
+    violation = page.locator("#id_violation_code")
+    expect(violation.locator("optgroup[label='Parking'] option")).to_have_count(2)
+    expect(violation.locator("optgroup[label='Administrative'] option")).to_have_count(1)
+    expect(violation).not_to_contain_text("REINSPECTION")
+    page.select_option("#id_violation_code", "ADMIN-CITATION")
+    expect(page.locator("#citation-fine")).to_contain_text(
+        "ADMIN-CITATION is an administrative violation, not a parking one."
+    )
+    # The first fieldset stays inside its card at 1280px, however long a violation reads.
+    overflow = page.evaluate(
+        """() => {
+            const form = document.querySelector("form.citation-form");
+            const fieldset = form.querySelector("fieldset");
+            return fieldset.getBoundingClientRect().right - form.getBoundingClientRect().right;
+        }"""
+    )
+    assert overflow <= 0
+    screenshot(page, "citations-form")
     page.select_option("#id_violation_code", "PKG-RED-ZONE")
     # The fine on the issue date arrives as the violation is chosen.
     expect(page.locator("#citation-fine")).to_contain_text("$60.00")
@@ -71,7 +94,7 @@ def test_technician_enters_a_citation_and_a_supervisor_dismisses_it(page, live_s
     page.fill("#id_customer", owner.number)
     page.click("button:has-text('Enter citation')")
     expect(page.locator("h1")).to_contain_text("Citation P4410023")
-    expect(page.locator("body")).to_contain_text("entered: 60.00 owed")
+    expect(page.locator("body")).to_contain_text("entered: $60.00 owed")
     expect(page.locator("body")).not_to_contain_text("Dismiss…")
     screenshot(page, "citations-detail")
 

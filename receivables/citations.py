@@ -20,11 +20,13 @@ PLATE_PATTERN = re.compile(r"^[A-Z0-9]{1,8}$")
 
 def wrong_kind(fee: Fee, kind: str) -> str:
     """Why a violation code does not go on a citation of this kind."""
+
+    def a(label: str) -> str:
+        return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
     theirs = CitationKind(fee.violation_kind).label.lower()
-    article = "an" if theirs[0] in "aeiou" else "a"
-    return (
-        f"{fee.code} is {article} {theirs} violation, not a {CitationKind(kind).label.lower()} one."
-    )
+    ours = CitationKind(kind).label.lower()
+    return f"{fee.code} is {a(theirs)} violation, not {a(ours)} one."
 
 
 def issue_citation(

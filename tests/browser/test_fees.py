@@ -63,6 +63,24 @@ def test_supervisor_approves_a_rate_change_and_a_clerk_calculates_it(page, live_
     page.goto(f"{live_server.url}/receivables/fees/new/")
     page.click("button:has-text('Save draft')")
     screenshot(page, "fees-form-errors")
+    # A violation code's fine is a flat amount: refused beside "Violation of" otherwise.
+    page.fill("#id_code", "PKG-DOUBLE")
+    page.fill("#id_description", "Parking: double parked")
+    page.select_option("#id_revenue_account", index=1)
+    page.select_option("#id_violation_kind", "parking")
+    page.select_option("#id_rule", "per_unit")
+    page.fill("#id_rate", "10")
+    page.fill("#id_effective_from", "2026-07-01")
+    page.click("button:has-text('Save draft')")
+    expect(page.locator("#id_violation_kind_error")).to_contain_text("flat amount")
+    screenshot(page, "fees-form-violation")
+    page.select_option("#id_rule", "flat")
+    page.fill("#id_amount", "70.00")
+    page.click("button:has-text('Save draft')")
+    expect(page.locator("body")).to_contain_text(
+        "Parking citations: the fine of this violation code"
+    )
+    screenshot(page, "fees-detail-violation")
 
     page.context.clear_cookies()
     log_in(page, live_server, "t_clerk")
@@ -78,5 +96,5 @@ def test_supervisor_approves_a_rate_change_and_a_clerk_calculates_it(page, live_
     page.click("button:has-text('Calculate')")
     expect(page.locator("#id_units_error")).to_contain_text("enter it")
     screenshot(page, "fees-calculator-error")
-    assert Fee.objects.count() == 3
+    assert Fee.objects.count() == 4  # the three versions and the PKG-DOUBLE draft
     assert not page.problems

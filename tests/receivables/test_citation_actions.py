@@ -364,3 +364,83 @@ def test_a_hearing_may_follow_an_upheld_review(ar_fees, ar_users):
     assert dismissed.hearing_status == HearingStatus.DISMISSED
     with pytest.raises(ValidationError, match="no longer changes"):
         set_hearing_status(dismissed, status="upheld", actor=tech)
+
+
+def test_issue_refuses_a_fee_that_is_not_a_violation_code(ar_fees, ar_users):
+    # REINSPECTION is an approved flat fee, but not the fine of any citation.
+    with pytest.raises(ValidationError) as error:
+        make_citation(actor=ar_users["tech"], code="REINSPECTION")
+    assert error.value.message_dict == {"violation_code": ["REINSPECTION is not a violation code."]}
+    assert not Citation.objects.exists()
+    assert not ArTransaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "message"),
+    [
+        (
+            "parking",
+            "ADMIN-CITATION",
+            "ADMIN-CITATION is an administrative violation, not a parking one.",
+        ),
+        (
+            "administrative",
+            "PKG-RED-ZONE",
+            "PKG-RED-ZONE is a parking violation, not an administrative one.",
+        ),
+    ],
+)
+def test_issue_refuses_a_violation_of_the_other_kind(ar_fees, ar_users, kind, code, message):
+    with pytest.raises(ValidationError) as error:
+        make_citation(actor=ar_users["tech"], kind=kind, code=code)
+    assert error.value.message_dict == {"violation_code": [message]}
+    assert not Citation.objects.exists()
+
+
+def test_issue_follows_the_kind_of_the_version_in_effect(ar_fees, ar_users):
+    # From November, RETURNED-CHECK's new version is (oddly) a parking violation: a
+    # citation issued before then is refused, one after it is taken.
+    ar_fees["RETURNED-CHECK"].effective_to = datetime.date(2026, 10, 31)
+    ar_fees["RETURNED-CHECK"].save()
+    make_fee(
+        "RETURNED-CHECK",
+        prepared_by=ar_users["tech"],
+        approved_by=ar_users["supervisor"],
+        effective_from=datetime.date(2026, 11, 1),
+        violation_kind="parking",
+    )
+    with pytest.raises(ValidationError, match="not a violation code"):
+        make_citation(
+            actor=ar_users["tech"], code="RETURNED-CHECK", issue_date=datetime.date(2026, 10, 31)
+        )
+    citation = make_citation(
+        actor=ar_users["tech"], code="RETURNED-CHECK", issue_date=datetime.date(2026, 11, 2)
+    )
+    assert citation.fine_amount == Decimal("25.00")
+
+
+@pytest.mark.parametrize(
+    ("hearing_date", "message"),
+    [
+        # A year from today (2026-11-28) is the latest day a hearing is scheduled for.
+        (datetime.date(2027, 11, 29), "2027-11-29 is more than a year away"),
+        (datetime.date(2036, 1, 5), "more than a year away"),
+        (datetime.date(2026, 11, 9), "before the citation was issued (2026-11-10)"),
+    ],
+)
+def test_hearing_date_limits(ar_fees, ar_users, hearing_date, message):
+    tech = ar_users["tech"]
+    citation = make_citation(actor=tech, issue_date=datetime.date(2026, 11, 10))
+    with pytest.raises(ValidationError) as error:
+        set_hearing_status(citation, status="scheduled", hearing_date=hearing_date, actor=tech)
+    assert message in error.value.message_dict["hearing_date"][0]
+    citation.refresh_from_db()
+    assert (citation.hearing_status, citation.hearing_date) == (HearingStatus.NONE, None)
+
+
+def test_hearing_date_within_the_limits(ar_fees, ar_users):
+    tech = ar_users["tech"]
+    citation = make_citation(actor=tech, issue_date=datetime.date(2026, 11, 10))
+    for day in (datetime.date(2026, 11, 10), datetime.date(2027, 11, 28)):
+        citation = set_hearing_status(citation, status="scheduled", hearing_date=day, actor=tech)
+        assert citation.hearing_date == day

@@ -327,3 +327,61 @@ def test_notice_pdf_to_a_customer_with_a_review_pending(client, ar_fees, ar_user
     assert "Pay by" not in text
     with open("/tmp/shots/citation_notice_held.pdf", "wb") as handle:
         handle.write(response.content)
+
+
+def test_the_violation_select_lists_only_violation_codes_by_kind(client, ar_fees, ar_users):
+    client.force_login(ar_users["tech"])
+    response = client.get(reverse("receivables:citation_create"))
+    choices = response.context["form"].fields["violation_code"].widget.choices
+    groups = {label: [code for code, _ in codes] for label, codes in choices[1:]}
+    assert groups == {
+        "Parking": ["PKG-EXPIRED-METER", "PKG-RED-ZONE"],
+        "Administrative": ["ADMIN-CITATION"],
+    }
+    page = response.content.decode()
+    assert '<optgroup label="Parking">' in page
+    assert '<optgroup label="Administrative">' in page
+    for code in ("REINSPECTION", "RETURNED-CHECK", "FACILITY-RENTAL"):
+        assert code not in page
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        ({"violation_code": "ADMIN-CITATION"}, "an administrative violation, not a parking one"),
+        ({"violation_code": "REINSPECTION"}, "REINSPECTION is not a violation code."),
+    ],
+)
+def test_entry_refuses_a_code_that_is_not_this_kinds_violation(
+    client, ar_fees, ar_users, values, text
+):
+    client.force_login(ar_users["tech"])
+    response = client.post(reverse("receivables:citation_create"), _entry(**values))
+    assert response.status_code == 200
+    assert text in " ".join(response.context["form"].errors["violation_code"])
+    assert not Citation.objects.exists()
+    # The fine preview says so as the code is chosen.
+    lookup = client.get(
+        reverse("receivables:citation_fine"),
+        {"kind": "parking", "issue_date": "2026-11-20", **values},
+    )
+    assert text in lookup.content.decode()
+
+
+def test_entered_message_shows_dollars(client, ar_fees, ar_users):
+    client.force_login(ar_users["tech"])
+    response = client.post(reverse("receivables:citation_create"), _entry(), follow=True)
+    assert "Citation P900100 entered: $60.00 owed." in response.content.decode()
+
+
+def test_hearing_date_refused_beside_the_field(client, ar_fees, ar_users):
+    citation = make_citation(actor=ar_users["tech"], issue_date=datetime.date(2026, 11, 10))
+    client.force_login(ar_users["tech"])
+    url = reverse("receivables:citation_hearing", args=[citation.pk])
+    response = client.post(url, {"status": "scheduled", "hearing_date": "2028-01-10"})
+    assert response.status_code == 200
+    assert "more than a year away" in " ".join(response.context["form"].errors["hearing_date"])
+    response = client.post(url, {"status": "scheduled", "hearing_date": "2026-12-08"}, follow=True)
+    page = response.content.decode()
+    assert "Hearing scheduled for 2026-12-08: penalties held" in page
+    assert "hearing hearing" not in page.lower()

@@ -328,3 +328,46 @@ def test_fee_list_query_count_is_pinned(client, people, schedule, django_assert_
         make_fee(f"CODE-{number}", prepared_by=people[Role.ACCOUNTING_TECHNICIAN])
     with django_assert_num_queries(9):
         client.get(LIST, {"q": "code"})
+
+
+def test_fee_form_saves_the_violation_kind(client, people):
+    account = revenue_account()
+    client = login(client, people, Role.ACCOUNTING_TECHNICIAN)
+    page = client.get(CREATE).content.decode()
+    assert "— not a violation —" in page
+    response = client.post(
+        CREATE, {**VALID, "revenue_account": account.pk, "violation_kind": "parking"}
+    )
+    fee = Fee.objects.get()
+    assert response.status_code == 302
+    assert fee.violation_kind == "parking"
+    detail = client.get(reverse("receivables:fee_detail", args=[fee.pk])).content.decode()
+    assert "Parking citations: the fine of this violation code" in detail
+    edit = reverse("receivables:fee_edit", args=[fee.pk])
+    assert client.get(edit).context["form"]["violation_kind"].value() == "parking"
+    client.post(edit, {**VALID, "revenue_account": account.pk, "violation_kind": ""})
+    fee.refresh_from_db()
+    assert fee.violation_kind == ""
+
+
+def test_fee_form_refuses_a_violation_that_is_not_flat(client, people):
+    account = revenue_account()
+    response = login(client, people, Role.ACCOUNTING_TECHNICIAN).post(
+        CREATE,
+        {
+            **VALID,
+            "revenue_account": account.pk,
+            "rule": "per_unit",
+            "amount": "",
+            "rate": "10",
+            "violation_kind": "administrative",
+        },
+    )
+    assert response.status_code == 200
+    assert "A violation's fine is a flat amount" in " ".join(
+        response.context["form"].errors["violation_kind"]
+    )
+    page = response.content.decode()
+    slot = page.index('id="id_violation_kind_error"')
+    assert "flat amount" in page[slot : slot + 300]
+    assert not Fee.objects.exists()

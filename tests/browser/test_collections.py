@@ -98,7 +98,7 @@ def test_technician_requests_a_write_off_and_a_supervisor_approves_it(
     page.fill("#id_amount", "200")
     page.fill("#id_reason", "Business closed in August; the owner cannot be found.")
     page.click("button:has-text('Request write-off')")
-    expect(page.locator("#id_amount_error")).to_contain_text("more than the 148.00")
+    expect(page.locator("#id_amount_error")).to_contain_text("more than the $148.00")
     screenshot(page, "write-off-form-error")
     page.fill("#id_amount", "148.00")
     page.click("button:has-text('Request write-off')")

@@ -101,3 +101,39 @@ def test_balances_cannot_go_negative_in_the_database(ar_fees, ar_users):
         Invoice.objects.filter(pk=invoice.pk).update(balance=-1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Citation.objects.filter(pk=citation.pk).update(balance=-1)
+
+
+def test_the_database_refuses_a_wrong_sign_or_an_unposted_movement(ar_fees, ar_users):
+    invoice = make_invoice(make_customer(), actor=ar_users["tech"])
+    base = {
+        "subledger": "misc_ar",
+        "invoice_id": invoice.pk,
+        "transaction_date": datetime.date(2026, 11, 2),
+        "created_by_id": ar_users["tech"].pk,
+        "reference": "R-1",
+        "memo": "",
+    }
+
+    def insert(sql: str, values: list) -> None:
+        columns = ", ".join(base) + ", " + sql
+        params = [*base.values(), *values]
+        placeholders = ", ".join(["%s"] * len(params))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO receivables_artransaction ({columns}, created_at)"
+                f" VALUES ({placeholders}, now())",
+                params,
+            )
+
+    # The statement itself is sound: a payment naming its receipt goes in.
+    with transaction.atomic():
+        insert("kind, amount, journal_entry_id", ["payment", Decimal("-5.00"), None])
+        transaction.set_rollback(True)
+    for sql, values in (
+        # A payment that raises what is owed.
+        ("kind, amount, journal_entry_id", ["payment", Decimal("5.00"), None]),
+        # A write-off that posts no entry.
+        ("kind, amount, journal_entry_id", ["write_off", Decimal("-5.00"), None]),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            insert(sql, values)

@@ -28,6 +28,7 @@ from receivables.models import (
     CitationStatus,
     Customer,
     HearingStatus,
+    ReferralStatus,
 )
 from receivables.subledger import post_movement
 
@@ -200,7 +201,8 @@ def _check_decider(citation: Citation, actor: AbstractBaseUser, reason: str) -> 
 def dismiss_citation(citation: Citation, *, reason: str, actor: AbstractBaseUser) -> Citation:
     """Dismiss a citation: its whole remaining balance (fine and any penalties charged)
     comes off fines AR, each part back out of the revenue account it was credited to.
-    Once only; a pending review or hearing is closed as dismissed."""
+    Once only; a pending review or hearing is closed as dismissed, and a referral to a
+    collection agency is recalled."""
     reason = _check_decider(citation, actor, reason)
     with transaction.atomic(durable=True):
         citation = _locked(citation)
@@ -240,6 +242,10 @@ def dismiss_citation(citation: Citation, *, reason: str, actor: AbstractBaseUser
                 citation.hearing_status = HearingStatus.DISMISSED
             _append_note(citation, _note_line(actor, f"Dismissed. {reason}"))
             citation.save(update_fields=["status", "hearing_status", "notes"])
+            # Nothing is owed now: the City recalls it from a collection agency that has it.
+            citation.referrals.filter(
+                status__in=[ReferralStatus.REFERRED, ReferralStatus.COLLECTING]
+            ).update(status=ReferralStatus.RECALLED, status_date=timezone.localdate())
     return citation
 
 

@@ -444,3 +444,17 @@ def test_hearing_date_within_the_limits(ar_fees, ar_users):
     for day in (datetime.date(2026, 11, 10), datetime.date(2027, 11, 28)):
         citation = set_hearing_status(citation, status="scheduled", hearing_date=day, actor=tech)
         assert citation.hearing_date == day
+
+
+def test_dismissal_recalls_the_citation_from_the_collection_agency(ar_fees, ar_users):
+    from receivables.models import CollectionReferral, ReferralStatus
+    from receivables.referrals import refer_items
+    from tests.receivables.conftest import make_citation
+
+    citation = make_citation(actor=ar_users["tech"], issue_date=datetime.date(2026, 6, 1))
+    refer_items(
+        [citation], agency="Peninsula Recovery Services",
+        referred_on=datetime.date(2026, 11, 1), actor=ar_users["tech"],
+    )  # fmt: skip
+    dismiss_citation(citation, reason="Signage was missing", actor=ar_users["supervisor"])
+    assert CollectionReferral.objects.get(citation=citation).status == ReferralStatus.RECALLED

@@ -1,6 +1,7 @@
 """Browser tests: real headless Chromium (Debian's package) driven by Playwright over the
 same views, served by pytest-django's live server."""
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -59,6 +60,14 @@ def page(browser):
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.problems = problems
     yield page
+    # Let requests in flight (an HTMX swap the last action set off) finish on the live
+    # server before the database is flushed: a query still running there would deadlock
+    # with the flush's TRUNCATE.
+    from playwright.sync_api import Error as PlaywrightError
+
+    # A page that never settles is closed all the same.
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_load_state("networkidle", timeout=5000)
     context.close()
 
 

@@ -63,8 +63,8 @@ def test_technician_requests_a_write_off_and_a_supervisor_approves_it(
                 "mimeType": "text/csv",
                 "buffer": (
                     "referral_id,status,amount_collected,agency_fee,status_date\n"
-                    f"{referral},collecting,30.00,9.00,2026-11-27\n"
-                    "REF-999999,paid,10.00,1.00,2026-11-27\n"
+                    f"{referral},collecting,30.00,9.00,{referral.referred_on}\n"
+                    f"REF-999999,paid,10.00,1.00,{referral.referred_on}\n"
                 ).encode(),
             }
         ],
@@ -80,7 +80,7 @@ def test_technician_requests_a_write_off_and_a_supervisor_approves_it(
                 "mimeType": "text/csv",
                 "buffer": (
                     "referral_id,status,amount_collected,agency_fee,status_date\n"
-                    f"{referral},collecting,30.00,9.00,2026-11-27\n"
+                    f"{referral},collecting,30.00,9.00,{referral.referred_on}\n"
                 ).encode(),
             }
         ],

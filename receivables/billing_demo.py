@@ -127,7 +127,7 @@ def seed_billing(log: Callable[[str], None]) -> None:
             if invoice.status == "issued":
                 _schedule_payment(plan, rng, "invoice", invoice.number, invoice.total, day)
         for kind, number, code, owner in plan.citations.get(day, []):
-            citation = _citation(kind, number, code, owner, day, rng, tech)
+            citation = _citation(kind, number, code, owner, day, rng, tech, customers)
             counts["citations"] += 1
             _schedule_payment(plan, rng, "citation", number, citation.fine_amount, day)
         for target, reference, share in plan.payments.get(day, []):
@@ -149,14 +149,12 @@ def _penalty_batch_runner():
 
 
 def _invoice(customer, code, quantity, description, day, rng, tech) -> Invoice:
-    base = None
-    units = quantity
     invoice = create_invoice(
         customer,
         invoice_date=day,
         terms_days=rng.choice([30, 30, 30, 15, 45]),
         description=description,
-        lines=[LineInput(fee_code=code, units=units, base=base)],
+        lines=[LineInput(fee_code=code, units=quantity)],
         actor=tech,
     )
     # The last week's invoices wait, as drafts, for a technician to check and issue them.
@@ -165,13 +163,14 @@ def _invoice(customer, code, quantity, description, day, rng, tech) -> Invoice:
     return issue_invoice(invoice, actor=tech)
 
 
-def _citation(kind, number, code, owner, day, rng, tech) -> Citation:
+def _citation(kind, number, code, owner, day, rng, tech, customers) -> Citation:
     return issue_citation(
         number=number,
         kind=kind,
         issue_date=day,
         violation_code=code,
-        customer=owner if kind == "parking" else rng.choice(list(Customer.objects.active()[:60])),
+        # Administrative citations go to a few dozen businesses and residents, repeatedly.
+        customer=owner if kind == "parking" else rng.choice(customers[:60]),
         plate=_plate(rng) if kind == "parking" else "",
         location=rng.choice(LOCATIONS),
         officer=f"Badge {rng.randrange(100, 140)}",

@@ -8,7 +8,7 @@ reduction, a penalty batch and a payment on the same citation run one after anot
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import replace
 from decimal import Decimal
 
 import pghistory
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.models import Account
-from millbrae_finance.money import ZERO, allocate_oldest_first, to_money
+from millbrae_finance.money import ZERO, to_money
 from millbrae_finance.roles import Role, has_role
 from receivables.models import (
     HEARING_HOLDS,
@@ -30,7 +30,8 @@ from receivables.models import (
     HearingStatus,
     ReferralStatus,
 )
-from receivables.subledger import post_movement
+from receivables.subledger import OpenPart, post_movement
+from receivables.subledger import open_parts as subledger_open_parts
 
 # The statuses a clerk records; a decision that reduces or dismisses goes through the
 # supervisor's reduce_citation / dismiss_citation, which post the money side.
@@ -51,17 +52,6 @@ MAX_REASON = 200
 MAX_HEARING_DAYS_AHEAD = 365
 
 
-@dataclass(frozen=True)
-class OpenPart:
-    """What is still owed of one charge of a citation (the fine, or one penalty), and the
-    revenue account it was credited to when it was charged."""
-
-    label: str
-    account: Account
-    charged: Decimal
-    remaining: Decimal
-
-
 def _locked(citation: Citation) -> Citation:
     return (
         Citation.objects.select_for_update(of=("self",))
@@ -79,36 +69,14 @@ def _append_note(citation: Citation, line: str) -> None:
 
 
 def open_parts(citation: Citation) -> list[OpenPart]:
-    """The fine and each penalty charged, with what is left of each: a reduction comes
-    off the fine; payments, credits and write-offs are applied oldest charge first (the
-    fine, then the penalties in the order charged), as the City applies a payment. The
-    remainders add up to the citation's balance."""
-    movements = list(
-        ArTransaction.objects.filter(citation=citation)
-        .select_related("rule__revenue_account")
-        .order_by("transaction_date", "id")
-    )
+    """The fine and each penalty charged, with what is left of each (see
+    subledger.open_parts); the fine named and on the violation's revenue account."""
     fine_account = citation.violation.revenue_account
-    parts: list[list] = []  # [label, account, charged, remaining]
-    fine = None
-    paid = ZERO
-    for movement in movements:
-        if movement.kind == ArKind.CHARGE:
-            fine = [f"Fine ({citation.violation.code})", fine_account, movement.amount]
-            fine.append(movement.amount)
-            parts.insert(0, fine)
-        elif movement.kind == ArKind.PENALTY:
-            account = movement.rule.revenue_account if movement.rule_id else fine_account
-            label = movement.rule.name if movement.rule_id else "Penalty"
-            parts.append([label, account, movement.amount, movement.amount])
-        elif movement.kind == ArKind.REDUCTION and fine is not None:
-            fine[3] += movement.amount  # negative
-        else:
-            paid -= movement.amount
-    shares, _ = allocate_oldest_first(paid, [max(part[3], ZERO) for part in parts])
     return [
-        OpenPart(label=label, account=account, charged=charged, remaining=remaining - share)
-        for (label, account, charged, remaining), share in zip(parts, shares, strict=True)
+        replace(part, label=f"Fine ({citation.violation.code})", account=fine_account)
+        if not part.label  # the charge: the fine itself
+        else replace(part, account=part.account or fine_account)
+        for part in subledger_open_parts(citation)
     ]
 
 

@@ -24,7 +24,7 @@ from receivables.models import (
     Invoice,
     InvoiceStatus,
 )
-from receivables.subledger import post_movement
+from receivables.subledger import open_parts, post_movement
 
 # Lead duties (DESIGN.md): approving what a technician prepared.
 CREDIT_MEMO_APPROVERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})
@@ -134,25 +134,8 @@ def credit_offsets(invoice: Invoice, amount: Decimal) -> list[tuple[Account, Dec
     lines = list(invoice.lines.select_related("revenue_account").order_by("position"))
     if not lines:
         raise ValidationError(f"{invoice.number} has no lines to credit.")
-    movements = list(
-        invoice.transactions.select_related("rule__revenue_account").order_by(
-            "transaction_date", "id"
-        )
-    )
-    # [account or None for the lines, charged]; then what reductions took off, oldest first.
-    parts: list[tuple[Account | None, Decimal]] = []
-    taken_off = ZERO
-    for movement in movements:
-        if movement.kind == ArKind.CHARGE:
-            parts.insert(0, (None, movement.amount))
-        elif movement.kind == ArKind.PENALTY:
-            parts.append(
-                (movement.rule.revenue_account if movement.rule_id else None, movement.amount)
-            )
-        else:
-            taken_off -= movement.amount
-    taken, _ = allocate_oldest_first(taken_off, [charged for _, charged in parts])
-    open_amounts = [charged - share for (_, charged), share in zip(parts, taken, strict=True)]
+    parts = open_parts(invoice)
+    open_amounts = [max(part.remaining, ZERO) for part in parts]
     credited, left = allocate_oldest_first(amount, open_amounts)
     if left > 0:
         raise ValidationError(
@@ -160,9 +143,10 @@ def credit_offsets(invoice: Invoice, amount: Decimal) -> list[tuple[Account, Dec
         )
     by_account: dict[int, Decimal] = defaultdict(Decimal)
     accounts: dict[int, Account] = {}
-    for (account, _), part in zip(parts, credited, strict=True):
+    for open_part, part in zip(parts, credited, strict=True):
         if part <= 0:
             continue
+        account = open_part.account
         if account is None:
             for line, share in zip(
                 lines, split_by_weights(part, [line.amount for line in lines]), strict=True

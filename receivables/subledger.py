@@ -11,6 +11,7 @@ payment-target registry hands back credit lines, and cashiering posts them with 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
-from ledger.models import Account, JournalEntry
+from ledger.models import Account, JournalLine
 from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import ZERO, allocate_oldest_first
 from millbrae_finance.payment_targets import CreditLine
@@ -158,12 +159,8 @@ def apply_payment(
         if share <= 0:
             continue
         subledger = subledger_of(document)
-        control = control_accounts(subledger)
-        if not control:
-            control_account_for(subledger, 0)  # raises the clear message
-        # A payment credits the control account the charge debited: the fund's own when
-        # the document's revenue is in one fund (always, in practice), else the first.
-        account = _charged_control(document) or control[0]
+        # A payment credits the control account the charge debited.
+        account = _charged_control(document) or control_account_for(subledger, 0)
         controls[account.pk] = account
         credits[account.pk] -= share
         ArTransaction.objects.create(
@@ -186,17 +183,61 @@ def apply_payment(
 
 
 def _charged_control(document: Document) -> Account | None:
-    """The control account the document's charge was debited to."""
+    """The control account the document's charge was debited to (one query)."""
     if document.journal_entry_id is None:
         return None
-    subledger = subledger_of(document)
     line = (
-        JournalEntry.objects.get(pk=document.journal_entry_id)
-        .lines.filter(account__control_subledger=subledger, amount__gt=0)
+        JournalLine.objects.filter(
+            entry_id=document.journal_entry_id,
+            account__control_subledger=subledger_of(document),
+            amount__gt=0,
+        )
         .select_related("account")
         .first()
     )
     return line.account if line else None
+
+
+@dataclass(frozen=True)
+class OpenPart:
+    """A charge of a document and what is left of it. `account` is where it was
+    credited: a penalty's rule account, or None for the document's own charge (an
+    invoice's lines or a citation's fine: the caller knows those accounts)."""
+
+    label: str
+    account: Account | None
+    charged: Decimal
+    remaining: Decimal
+
+
+def open_parts(document: Document) -> list[OpenPart]:
+    """The document's charge and each penalty charged, with what is left of each: a
+    reduction comes off the charge; payments, credits, dismissals and write-offs come
+    off the oldest charge first (the charge, then the penalties in the order charged),
+    as the City applies a payment. The remainders add up to the balance."""
+    movements = document.transactions.select_related("rule__revenue_account").order_by(
+        "transaction_date", "id"
+    )
+    parts: list[list] = []  # [label, account, charged, remaining]
+    charge = None
+    taken_off = ZERO
+    for movement in movements:
+        if movement.kind == ArKind.CHARGE:
+            charge = ["", None, movement.amount, movement.amount]
+            parts.insert(0, charge)
+        elif movement.kind == ArKind.PENALTY:
+            account = movement.rule.revenue_account if movement.rule_id else None
+            label = movement.rule.name if movement.rule_id else "Penalty"
+            parts.append([label, account, movement.amount, movement.amount])
+        elif movement.kind == ArKind.REDUCTION and charge is not None:
+            charge[3] += movement.amount  # negative
+        else:
+            taken_off -= movement.amount
+    shares, _ = allocate_oldest_first(taken_off, [max(part[3], ZERO) for part in parts])
+    return [
+        OpenPart(label=label, account=account, charged=charged, remaining=remaining - share)
+        for (label, account, charged, remaining), share in zip(parts, shares, strict=True)
+    ]
 
 
 def subledger_total(subledger: ArSubledger, as_of: dt.date) -> Decimal:

@@ -6,6 +6,7 @@ process that started it (cleanup_mode=None), so `make run`, `manage.py shell` an
 suite all reach the same one, and a second start costs a file read, not an initdb.
 """
 
+import os
 import warnings
 from pathlib import Path
 
@@ -23,14 +24,24 @@ _DEV_SETTINGS = {
 
 def database_settings(base_dir: Path) -> dict[str, str]:
     """Start (or find) the embedded server and return Django's connection settings."""
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI) and falls back to
-        # /tmp, which is what we want.
-        warnings.simplefilter("ignore")
-        import pgserver  # here: only machines without DATABASE_URL need it
-
     local = base_dir / ".local"
     local.mkdir(exist_ok=True)
+    # pgserver keeps its start-up lock in the user's runtime folder, read once on import;
+    # point that at .local/run so nothing is written outside the checkout.
+    runtime = local / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    previous = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver  # here: only machines without DATABASE_URL need it
+    finally:
+        if previous is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = previous
+
     pgdata = local / "pgdata"
     fresh = not (pgdata / "PG_VERSION").exists()
     server = pgserver.get_server(pgdata, cleanup_mode=None)

@@ -1,3 +1,8 @@
+import os
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 
@@ -12,6 +17,50 @@ ROLE_USERNAMES = {
     Role.ADMINISTRATOR: "t_admin",
 }
 TEST_PASSWORD = "correct-horse-battery-staple"
+
+REPO = Path(__file__).resolve().parents[1]
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_allowed_roots: list[str] = []
+
+
+def _writes_outside_allowed(event: str, args: tuple) -> None:
+    """Audit hook: refuse a file opened for writing outside the repo and pytest's
+    temporary folder. A test that wrote to /tmp/shots/ passed on the one machine that had
+    that folder and failed on every other."""
+    if event != "open" or not _allowed_roots:
+        return
+    path, mode, flags = args
+    if not isinstance(path, str | bytes) or not path:
+        return
+    writing = (mode is not None and any(c in mode for c in "wax+")) or (
+        mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS
+    )
+    if not writing:
+        return
+    path = os.fsdecode(path)
+    full = os.path.normpath(os.path.abspath(path))
+    if full.startswith("/dev/") or any(
+        full == root or full.startswith(root + os.sep) for root in _allowed_roots
+    ):
+        return
+    raise PermissionError(
+        f"Tests write only inside the repo or pytest's tmp_path, not {full}: "
+        "another machine does not have that folder."
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    # Temporary files (tempfile, and the programs tests start) go under pytest's own
+    # temporary folder, which every machine has.
+    base = config._tmp_path_factory.getbasetemp() / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(base)
+    tempfile.tempdir = str(base)
+    _allowed_roots[:] = [str(REPO), str(config._tmp_path_factory.getbasetemp())]
+    if not getattr(sys, "_millbrae_write_guard", False):
+        sys.addaudithook(_writes_outside_allowed)
+        sys._millbrae_write_guard = True
 
 
 @pytest.fixture(autouse=True)

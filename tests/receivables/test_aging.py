@@ -198,8 +198,6 @@ def test_aging_page_pdf_and_csv(client, ar_fees, ar_users, django_assert_max_num
 
     pdf = client.get(url, {"as_of": "2027-03-31", "format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf"
-    with open("/tmp/aging.pdf", "wb") as out:
-        out.write(pdf.content)
     first = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0]
     assert first.mediabox.width > first.mediabox.height  # landscape
     assert "Receivables aging" in first.extract_text()

@@ -292,8 +292,6 @@ def test_notice_pdf(client, ar_fees, ar_users):
     assert "Pay by December 10, 2026 to avoid a $25.00 late penalty" in text
     assert "within 21 days of the issue date, by December 11, 2026" in text
     assert "$45.00" in text
-    with open("/tmp/shots/citation_notice.pdf", "wb") as handle:
-        handle.write(response.content)
 
 
 def test_hearing_page_of_a_dismissed_citation_has_nothing_to_record(client, ar_fees, ar_users):
@@ -325,8 +323,6 @@ def test_notice_pdf_to_a_customer_with_a_review_pending(client, ar_fees, ar_user
     assert "Nguyen, Tam 88 Taylor Blvd Millbrae, CA 94030" in text
     assert "Your request for a review is pending: no late penalty is added" in text
     assert "Pay by" not in text
-    with open("/tmp/shots/citation_notice_held.pdf", "wb") as handle:
-        handle.write(response.content)
 
 
 def test_the_violation_select_lists_only_violation_codes_by_kind(client, ar_fees, ar_users):

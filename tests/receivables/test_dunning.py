@@ -165,8 +165,6 @@ def test_notices_pdf_escalates_and_names_the_referral_date(owing, ar_users, clie
     url = reverse("receivables:notice_list")
     response = client.get(url, {"format": "pdf", "date": f"{final_day:%Y-%m-%d}"})
     assert response.status_code == 200
-    with open("/tmp/notice-final.pdf", "wb") as out:
-        out.write(response.content)
     text = " ".join(
         page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
     )

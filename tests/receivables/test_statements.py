@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db
 
 START = datetime.date(2026, 10, 1)
 AS_OF = datetime.date(2026, 11, 30)
-PDF_DIR = "/tmp"
 
 
 @pytest.fixture(autouse=True)
@@ -124,8 +123,6 @@ def test_statement_pdf_for_one_customer(client, history, ar_users):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     content = response.content
-    with open(f"{PDF_DIR}/statement.pdf", "wb") as out:
-        out.write(content)
     text = pdf_text(content)
     assert "STATEMENT" in text
     assert "GARCIA, MARIA" in text
@@ -157,8 +154,6 @@ def test_batch_statements_one_pdf_with_each_customer_owing(
         response = client.get(url, {"as_of": "2026-11-30", "from": "2026-10-01", "format": "pdf"})
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    with open(f"{PDF_DIR}/statements.pdf", "wb") as out:
-        out.write(response.content)
     reader = pypdf.PdfReader(io.BytesIO(response.content))
     texts = [page.extract_text() for page in reader.pages]
     assert len(texts) == 2  # one statement a page, a page break between

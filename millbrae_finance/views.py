@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET
 
 from millbrae_finance.audit import (
     audit_events,
+    describe_events,
     model_from_label,
+    record_name,
     tracked_models,
     usernames_by_id,
 )
@@ -51,6 +53,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _audit_csv(events)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = describe_events(list(page.object_list))
     context = {
         "form": form,
         "page": page,
@@ -69,11 +72,12 @@ def audit_history(request: HttpRequest, label: str, object_id: str) -> HttpRespo
     model = model_from_label(label)
     if model is None:
         raise Http404("No such record type.")
-    events = list(audit_events(model=model, object_id=object_id).reverse())
+    events = describe_events(list(audit_events(model=model, object_id=object_id).reverse()))
     if not events:
         raise Http404("No history for this record.")
     context = {
         "model_name": str(model._meta.verbose_name).capitalize(),
+        "record_name": record_name(model, object_id, events[-1].pgh_data),
         "label": label,
         "object_id": object_id,
         "events": events,

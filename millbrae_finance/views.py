@@ -14,7 +14,6 @@ from millbrae_finance.audit import (
     describe_events,
     model_from_label,
     record_name,
-    tracked_models,
     usernames_by_id,
 )
 from millbrae_finance.csv_export import csv_response
@@ -58,7 +57,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "usernames": usernames_by_id(page.object_list),
-        "record_names": {item.label: item.name for item in tracked_models()},
     }
     # HTMX swaps the results, and fills or clears each field's error slot out of band, so
     # the inputs a user is typing in are never replaced.

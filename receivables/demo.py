@@ -29,6 +29,10 @@ DEMO_BUSINESSES = 60
 SEED = 94030
 # The demo fee schedule's start: the fiscal year the demo data begins in.
 FEES_FROM = datetime.date(2025, 7, 1)
+# A city's payers came over the years: each demo customer's "customer since" date falls
+# in this span, which ends before the demo's first bill (billing_demo.FIRST_DAY).
+SINCE_FROM = datetime.date(2004, 1, 1)
+SINCE_TO = datetime.date(2025, 11, 28)
 
 FIRST_NAMES = [
     "Maria",
@@ -220,7 +224,29 @@ def seed_customers(log: Callable[[str], None]) -> None:
             log("Customers: already seeded.")
             return
         made = Customer.objects.bulk_create(demo_customers(random.Random(SEED)), batch_size=1000)
+        # created_at is auto_now_add, so the insert dated every customer today; the
+        # since-dates are set after, in one statement per batch.
+        for customer, since in zip(made, demo_since_dates(len(made)), strict=True):
+            customer.created_at = since
+        Customer.objects.bulk_update(made, ["created_at"], batch_size=1000)
         log(f"Customers: {len(made)} added.")
+
+
+def demo_since_dates(count: int) -> list[datetime.datetime]:
+    """When each demo customer became one: spread over SINCE_FROM..SINCE_TO, at a time of
+    a business day's opening hours, the same every run (its own generator, so the
+    customers themselves do not change)."""
+    rng = random.Random(SEED + 1)
+    days = (SINCE_TO - SINCE_FROM).days
+    zone = timezone.get_current_timezone()
+    return [
+        datetime.datetime.combine(
+            SINCE_FROM + datetime.timedelta(days=rng.randrange(days + 1)),
+            datetime.time(rng.randrange(8, 17), rng.randrange(60)),
+            tzinfo=zone,
+        )
+        for _ in range(count)
+    ]
 
 
 @dataclass(frozen=True)

@@ -515,10 +515,61 @@ class HearingStatus(models.TextChoices):
 HEARING_HOLDS = (HearingStatus.REQUESTED, HearingStatus.SCHEDULED)
 
 
+# What a citation is, as people say it: the status the clerk recorded, and for one not
+# dismissed or void, whether anything is still owed. Nothing owed is "Paid" unless an
+# approved write-off took the balance ("Written off"): derived, never stored, so it
+# cannot disagree with the balance.
+CITATION_STATES = {
+    "open": "Open",
+    "paid": "Paid",
+    "written_off": "Written off",
+    CitationStatus.DISMISSED.value: CitationStatus.DISMISSED.label,
+    CitationStatus.VOID.value: CitationStatus.VOID.label,
+}
+# The badge of each state in the app's status colours, as invoices show theirs: owed
+# amber, paid green, closed grey.
+CITATION_STATE_CSS = {
+    "open": "status-submitted",
+    "paid": "status-posted",
+    "written_off": "status-closed",
+    CitationStatus.DISMISSED.value: "status-closed",
+    CitationStatus.VOID.value: "status-closed",
+}
+
+
 class CitationQuerySet(models.QuerySet):
     def open(self) -> "CitationQuerySet":
         """Citations with something still owed."""
         return self.filter(status=CitationStatus.OPEN, balance__gt=0)
+
+    def with_state(self) -> "CitationQuerySet":
+        """Each citation with `state`, a key of CITATION_STATES, computed in the query."""
+        return self.annotate(
+            state=models.Case(
+                models.When(~Q(status=CitationStatus.OPEN), then=models.F("status")),
+                models.When(balance__gt=0, then=models.Value("open")),
+                models.When(_written_off(), then=models.Value("written_off")),
+                default=models.Value("paid"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def in_state(self, state: str) -> "CitationQuerySet":
+        """Citations in one of CITATION_STATES (the list's status filter)."""
+        settled = self.filter(status=CitationStatus.OPEN, balance=0)
+        if state == "open":
+            return self.open()
+        if state == "paid":
+            return settled.exclude(_written_off())
+        if state == "written_off":
+            return settled.filter(_written_off())
+        return self.filter(status=state)
+
+
+def _written_off() -> models.Exists:
+    return models.Exists(
+        WriteOff.objects.filter(citation=models.OuterRef("pk"), status=WriteOffStatus.APPROVED)
+    )
 
 
 @pghistory.track()
@@ -590,6 +641,15 @@ class Citation(models.Model):
     @property
     def on_hold(self) -> bool:
         return self.hearing_status in HEARING_HOLDS
+
+    @property
+    def state_label(self) -> str:
+        """ "Open", "Paid", "Written off", "Dismissed" or "Void"; needs with_state()."""
+        return CITATION_STATES[self.state]
+
+    @property
+    def state_css(self) -> str:
+        return CITATION_STATE_CSS[self.state]
 
 
 class PenaltyAppliesTo(models.TextChoices):

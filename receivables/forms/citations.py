@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from millbrae_finance.forms import BookDateField
 from receivables.citation_actions import CLERK_HEARING_STATUSES, MAX_REASON
 from receivables.forms.customers import NoNulCharField
-from receivables.models import CitationKind, CitationStatus, Customer, HearingStatus
+from receivables.models import CITATION_STATES, CitationKind, Customer, HearingStatus
 from receivables.queries.citations import SORT_CHOICES
 
 CUSTOMER_NUMBER = re.compile(r"[cC]?\s*0*([0-9]{1,9})")
@@ -35,7 +35,7 @@ class CitationFilterForm(forms.Form):
         label="Kind", choices=[("", "All kinds"), *CitationKind.choices], required=False
     )
     status = forms.ChoiceField(
-        label="Status", choices=[("", "Any status"), *CitationStatus.choices], required=False
+        label="Status", choices=[("", "Any status"), *CITATION_STATES.items()], required=False
     )
     hearing_status = forms.ChoiceField(
         label="Hearing", choices=[("", "Any"), *HearingStatus.choices], required=False

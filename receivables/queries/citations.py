@@ -89,7 +89,7 @@ _EXPORT_LOOKUPS = [
     "customer__name",
     "location",
     "officer",
-    "status",
+    "state",  # open, paid, written_off, dismissed or void (Citation.objects.with_state())
     "hearing_status",
     "hearing_date",
     "fine_amount",
@@ -110,7 +110,7 @@ def citation_list(
 ) -> QuerySet[Citation]:
     """Citations matching a search (number, plate, respondent, customer name or number)
     and the filters, in the order asked for (newest first by default)."""
-    citations = Citation.objects.select_related("violation", "customer")
+    citations = Citation.objects.select_related("violation", "customer").with_state()
     text = q.replace("\x00", "").strip()[:MAX_SEARCH_CHARS]
     if text:
         token = re.sub(r"[\s-]", "", text).upper()
@@ -127,7 +127,7 @@ def citation_list(
     if kind:
         citations = citations.filter(kind=kind)
     if status:
-        citations = citations.filter(status=status)
+        citations = citations.in_state(status)
     if hearing_status:
         citations = citations.filter(hearing_status=hearing_status)
     if issued_from:
@@ -152,9 +152,11 @@ def citation_export_rows(citations: QuerySet[Citation]) -> Iterator[list]:
 def citation_detail(pk: int) -> Citation:
     """One citation with its violation, customer and who entered it; raises
     Citation.DoesNotExist."""
-    return Citation.objects.select_related(
-        "violation__revenue_account", "customer", "entered_by"
-    ).get(pk=pk)
+    return (
+        Citation.objects.select_related("violation__revenue_account", "customer", "entered_by")
+        .with_state()
+        .get(pk=pk)
+    )
 
 
 def citation_by_number(number: str) -> Citation | None:

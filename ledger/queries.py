@@ -215,7 +215,7 @@ def _section(title: str, lines: list[StatementLine]) -> StatementSection:
 
 @dataclass(frozen=True)
 class BalanceSheet:
-    fund: Fund
+    fund: Fund | None  # None: all funds together
     as_of: FiscalPeriod
     assets: StatementSection
     liabilities: StatementSection
@@ -225,21 +225,22 @@ class BalanceSheet:
 
     @property
     def caption(self) -> str:
-        return f"{self.fund} · as of {self.as_of.end_date:%B %-d, %Y} ({self.as_of})"
+        fund = self.fund or "All funds"
+        return f"{fund} · as of {self.as_of.end_date:%B %-d, %Y} ({self.as_of})"
 
     @property
     def total_fund_balance(self) -> Decimal:
         return self.fund_balance.total + self.net_change
 
 
-def balance_sheet(*, fund: Fund, as_of: FiscalPeriod) -> BalanceSheet:
-    """Assets, liabilities and fund balance of one fund at the end of a period. Revenues
-    less expenditures to date appear as the change in fund balance, so the sheet balances
-    before the year-end closing entries exist."""
+def balance_sheet(*, fund: Fund | None = None, as_of: FiscalPeriod) -> BalanceSheet:
+    """Assets, liabilities and fund balance of one fund (or of all funds together) at the
+    end of a period. Revenues less expenditures to date appear as the change in fund
+    balance, so the sheet balances before the year-end closing entries exist."""
     from ledger.models import AccountType
 
     through = _through_period("balances__period", as_of)
-    accounts = Account.objects.filter(fund=fund)
+    accounts = _accounts_of(fund)
     assets = _section(
         "Assets", _signed_totals(accounts.filter(account_type=AccountType.ASSET), through)
     )
@@ -268,7 +269,7 @@ def balance_sheet(*, fund: Fund, as_of: FiscalPeriod) -> BalanceSheet:
 
 @dataclass(frozen=True)
 class RevenueExpenditureStatement:
-    fund: Fund
+    fund: Fund | None  # None: all funds together
     first: FiscalPeriod
     last: FiscalPeriod
     revenues: StatementSection
@@ -277,17 +278,28 @@ class RevenueExpenditureStatement:
 
     @property
     def caption(self) -> str:
-        return f"{self.fund} · {self.first} through {self.last}"
+        return f"{self.fund or 'All funds'} · {self.first} through {self.last}"
 
 
-def _closing_amounts(fund: Fund, first: FiscalPeriod, last: FiscalPeriod) -> dict[int, Decimal]:
+def _accounts_of(fund: Fund | None) -> QuerySet[Account]:
+    """A fund's accounts, or every fund's when no fund is given."""
+    return Account.objects.all() if fund is None else Account.objects.filter(fund=fund)
+
+
+def _closing_amounts(
+    fund: Fund | None, first: FiscalPeriod, last: FiscalPeriod
+) -> dict[int, Decimal]:
     """What year-end closing entries in a period range posted to each of a fund's accounts
     (closing entries are in period 13, so only a range that reaches a period 13 has any)."""
     from ledger.models import ADJUSTMENT_PERIOD, JournalLine
 
+    lines = (
+        JournalLine.objects.all()
+        if fund is None
+        else JournalLine.objects.filter(account__fund=fund)
+    )
     rows = (
-        JournalLine.objects.filter(
-            account__fund=fund,
+        lines.filter(
             entry__source_module="ledger",
             entry__source_document__endswith="-CLOSE",
             entry__period__number=ADJUSTMENT_PERIOD,
@@ -305,13 +317,14 @@ def _closing_amounts(fund: Fund, first: FiscalPeriod, last: FiscalPeriod) -> dic
 
 
 def revenue_expenditure_statement(
-    *, fund: Fund, first: FiscalPeriod, last: FiscalPeriod
+    *, fund: Fund | None = None, first: FiscalPeriod, last: FiscalPeriod
 ) -> RevenueExpenditureStatement:
-    """Revenues and expenditures of one fund over a period range, and the difference."""
+    """Revenues and expenditures of one fund (or of all funds together) over a period
+    range, and the difference."""
     from ledger.models import AccountType
 
     in_range = _from_period("balances__period", first) & _through_period("balances__period", last)
-    accounts = Account.objects.filter(fund=fund)
+    accounts = _accounts_of(fund)
     # The year-end closing entries zero these accounts in period 13; the statement shows
     # the year's activity, so they are taken back out.
     closing = _closing_amounts(fund, first, last)

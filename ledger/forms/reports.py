@@ -39,8 +39,19 @@ class TrialBalanceForm(PeriodRangeForm):
     )
 
 
+def _fund_field() -> forms.ModelChoiceField:
+    # A statement opens at once for all funds together; choosing a fund narrows it.
+    return forms.ModelChoiceField(
+        label="Fund",
+        queryset=Fund.objects.order_by("code"),
+        required=False,
+        empty_label="All funds",
+        help_text="All funds together unless you choose one.",
+    )
+
+
 class RevenueExpenditureForm(PeriodRangeForm):
-    fund = forms.ModelChoiceField(label="Fund", queryset=Fund.objects.order_by("code"))
+    fund = _fund_field()
 
 
 class BalanceSheetForm(PeriodRangeForm):
@@ -48,7 +59,7 @@ class BalanceSheetForm(PeriodRangeForm):
 
     first = None
     last = _period_field("As of the end of")
-    fund = forms.ModelChoiceField(label="Fund", queryset=Fund.objects.order_by("code"))
+    fund = _fund_field()
 
 
 class AsOfDateForm(forms.Form):

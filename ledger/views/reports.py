@@ -196,10 +196,8 @@ def _bind(request: HttpRequest, form_class: type[Form]) -> Form:
     """Bind the query string; with no range chosen, the current fiscal year to date."""
     if "last" in request.GET:
         return form_class(request.GET)
-    defaults = _year_to_date()
-    if "fund" in form_class.base_fields and form_class.base_fields["fund"].required:
-        return form_class(initial=defaults)  # a fund must be chosen first
-    return form_class(defaults or None)
+    # Every report opens at once: the year to date, all funds (a fund is a narrowing).
+    return form_class(_year_to_date() or None)
 
 
 def _year_to_date() -> dict[str, int]:

@@ -1,5 +1,7 @@
+import datetime as dt
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -8,6 +10,9 @@ from pypdf import PdfReader
 from ledger.models import Account, FiscalPeriod, Fund
 from millbrae_finance.roles import Role
 from tests.conftest import make_user
+from tests.ledger.conftest import post
+
+SEPT = dt.date(2026, 9, 2)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -111,11 +116,29 @@ def test_revenue_expenditure_statement_for_a_range(client, activity, technician)
     assert rows[-1] == "Total,,Revenues less expenditures,215.25"
 
 
-def test_statements_ask_for_a_fund_first_and_refuse_bad_input(client, activity, technician):
+def test_statements_open_for_all_funds_and_say_so(client, activity, technician, time_machine):
+    time_machine.move_to(dt.datetime(2026, 9, 15, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles")))
+    post(technician, [("101-0000-1010", "7.00"), ("101-1100-4411", "-7.00")], "gf", SEPT)
     client.force_login(technician)
+
     response = client.get(reverse("ledger:balance_sheet"))
-    assert response.status_code == 200
-    assert response.context["report"] is None
+    report = response.context["report"]
+    assert report.fund is None and report.as_of == period(3)
+    assert report.assets.total == D("322.25")  # the Water Fund's 315.25 and the General's 7.00
+    assert report.total_liabilities_and_fund_balance == report.assets.total
+    page = response.content.decode()
+    assert "All funds · as of September 30, 2026" in page
+    assert "All funds together unless you choose one." in page
+
+    response = client.get(reverse("ledger:revenue_expenditure"))
+    report = response.context["report"]
+    assert (report.fund, report.first, report.last) == (None, period(1), period(3))
+    assert report.revenues.total == D("362.25")
+    assert "All funds · FY 2027 P01" in response.content.decode()
+
+
+def test_statements_refuse_bad_input(client, activity, technician):
+    client.force_login(technician)
     response = client.get(
         reverse("ledger:revenue_expenditure"), {"fund": "zzz", "first": "1", "last": "x"}
     )

@@ -22,4 +22,5 @@ class MillbraeFinanceConfig(AppConfig):
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="millbrae_sync_roles")
         register_nav_item(label="Audit trail", url_name="audit_log", section="Books")
+        register_nav_item(label="Role changes", url_name="role_change_list", section="Books")
         register_workload("pages", pages_workload)

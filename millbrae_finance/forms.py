@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django import forms
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 
 from millbrae_finance.audit import tracked_models
@@ -58,3 +58,44 @@ class BookDateField(forms.DateField):
             raise ValidationError(
                 f"Enter a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.", code="range"
             )
+
+
+class RoleChangeFilterForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="Whose roles",
+        queryset=User.objects.order_by("username"),
+        required=False,
+        empty_label="Anyone",
+    )
+    changed_by = forms.ModelChoiceField(
+        label="Changed by",
+        queryset=User.objects.order_by("username"),
+        required=False,
+        empty_label="Anyone",
+    )
+    role = forms.ModelChoiceField(
+        label="Role", queryset=Group.objects.order_by("name"), required=False, empty_label="Any"
+    )
+    change = forms.ChoiceField(
+        label="Change",
+        required=False,
+        choices=[("", "Added or removed"), ("insert", "Added"), ("delete", "Removed")],
+    )
+    date_from = BookDateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = BookDateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-describedby"] = f"id_{name}_error"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned

@@ -37,6 +37,21 @@ FINANCE_STAFF = frozenset(
 )
 # Those who may read the audit trail of any record.
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMINISTRATOR, Role.FINANCE_SUPERVISOR})
+# The roles that take, prepare or approve money.
+MONEY_ROLES = frozenset(
+    {
+        Role.COUNTER_CLERK,
+        Role.ACCOUNTING_TECHNICIAN,
+        Role.SENIOR_ACCOUNTING_TECHNICIAN,
+        Role.FINANCE_SUPERVISOR,
+    }
+)
+# Segregation of duties: whoever grants access may not use it on the money, nor audit
+# the grants. The Auditor is left out of the money roles (it reads, changes nothing), but
+# not out of this set: the role-change report is the auditor's check on the
+# Administrator, and nobody checks themselves. The database holds the same rule
+# (millbrae_finance/migrations/sql/0004_role_segregation.sql).
+NOT_WITH_ADMINISTRATOR = MONEY_ROLES | {Role.AUDITOR}
 
 # What each role's group may do in Django's permission system, by "app_label.codename"
 # pattern: "*" alone is every permission; "view_*" every view permission. Views check the
@@ -56,13 +71,20 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
-    """The roles of a user, read once per request and kept on the user object."""
+    """The roles of a user, read once per request and kept on the user object.
+
+    An Administrator is never also treated as holding a role the Administrator may not
+    combine with, even if the groups said so: the database refuses that combination, and
+    this keeps every role check (views, services, navigation) safe if it ever slipped in.
+    """
     if not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_millbrae_roles", None)
     if cached is None:
         names = set(user.groups.values_list("name", flat=True))
         cached = frozenset(role for role in Role if role.value in names)
+        if Role.ADMINISTRATOR in cached:
+            cached = cached - NOT_WITH_ADMINISTRATOR
         user._millbrae_roles = cached
     return cached
 
@@ -97,3 +119,38 @@ def role_required(*roles: Role | Iterable[Role]) -> Callable:
         return wrapper
 
     return decorator
+
+
+def role_combination_error(roles: Iterable[Role]) -> str | None:
+    """Why this set of roles may not be held by one person, or None if it may."""
+    held = frozenset(roles)
+    conflicting = held & NOT_WITH_ADMINISTRATOR
+    if Role.ADMINISTRATOR not in held or not conflicting:
+        return None
+    names = _joined(sorted(role.label for role in conflicting))
+    return (
+        f"The Administrator role cannot be combined with {names}. Whoever grants roles "
+        "may not also take, prepare, approve or audit money (segregation of duties): "
+        "give these roles to different people."
+    )
+
+
+def role_change_error(
+    *, actor: AbstractBaseUser, user: AbstractBaseUser, before: Iterable[str], after: Iterable[str]
+) -> str | None:
+    """Why `actor` may not change `user`'s groups from `before` to `after` (group names),
+    or None if they may. Every form that changes roles asks this one question."""
+    if set(before) == set(after):
+        return None
+    if user.pk is not None and user.pk == actor.pk:
+        return (
+            "You cannot change your own roles. Another administrator must make the change, "
+            "so that no one grants themselves access."
+        )
+    return role_combination_error(role for role in Role if role.value in set(after))
+
+
+def _joined(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " or ".join(names)
+    return ", ".join(names[:-1]) + f" or {names[-1]}"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from millbrae_finance import views
+from millbrae_finance import role_change_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/password/", views.password_change, name="password_change"),
     path("accounts/password/done/", views.password_change_done, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/role-changes/", role_change_views.role_change_list, name="role_change_list"),
     path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
     path("ledger/", include("ledger.urls")),
     path("receivables/", include("receivables.urls")),

@@ -259,6 +259,13 @@ def _check_decider(draft: JournalDraft, actor: AbstractBaseUser) -> None:
             f"You prepared {draft.number}; another senior accounting technician or "
             "the finance supervisor must approve or reject it."
         )
+    # Checked apart from the approver roles (which an administrator's roles never
+    # include), so the refusal says why.
+    if has_role(actor, Role.ADMINISTRATOR):
+        raise ValidationError(
+            "An administrator does not approve or reject entries: whoever grants roles "
+            "does not approve money (segregation of duties)."
+        )
     if not has_role(actor, *APPROVER_ROLES):
         raise ValidationError(
             "Only a senior accounting technician or the finance supervisor approves entries."

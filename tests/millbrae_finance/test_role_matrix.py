@@ -246,6 +246,7 @@ def test_role_matrix_fails_for_a_view_without_a_role_check():
 
 
 def test_role_required_records_the_roles_on_the_view():
+    from millbrae_finance.role_change_views import role_change_list
     from millbrae_finance.views import audit_log, home
 
     assert home.allowed_roles == frozenset(Role)
@@ -254,6 +255,17 @@ def test_role_required_records_the_roles_on_the_view():
         Role.ADMINISTRATOR,
         Role.FINANCE_SUPERVISOR,
     }
+    # The role-change report: the supervisor's and the auditor's check on the
+    # Administrator, who may read what they did too.
+    assert role_change_list.allowed_roles == {
+        Role.AUDITOR,
+        Role.ADMINISTRATOR,
+        Role.FINANCE_SUPERVISOR,
+    }
+
+
+def test_role_matrix_walks_the_role_change_report():
+    assert "role_change_list" in {name for name, _ in all_patterns()}
 
 
 def test_user_without_role_sees_403_on_home(client, db):

@@ -84,6 +84,15 @@ def pages_to_check(users: dict) -> list[tuple[str, Role | None, str]]:
     return found
 
 
+def paid_citation(users: dict) -> None:
+    """Beside the role matrix's open citation, one paid in full: the citation list then
+    shows the green Paid badge as well as the amber Open one."""
+    from tests.receivables.conftest import make_citation, pay
+
+    citation = make_citation(actor=users[Role.ACCOUNTING_TECHNICIAN], code="RM-VIOLATION")
+    pay(citation.number, "citation", str(citation.fine_amount), actor=users[Role.COUNTER_CLERK])
+
+
 def session_cookie(user, live_server) -> dict:
     client = Client()
     client.force_login(user)
@@ -98,10 +107,22 @@ def axe_violations(page) -> list[dict]:
     return page.evaluate(RUN_AXE)
 
 
-def test_every_page_has_no_serious_or_critical_accessibility_violation(browser, live_server):
+# Pages saved under screenshots/ for a person to look at: the badges and the totals.
+SCREENSHOTS = {
+    "receivables:citation_list",
+    "receivables:fee_list",
+    "ledger:journal_detail",
+    "ledger:account_create",
+}
+
+
+def test_every_page_has_no_serious_or_critical_accessibility_violation(
+    browser, live_server, screenshot
+):
     users = {role: make_user(role) for role in Role}
     users[None] = make_user(None, username="no_role")
     pages = pages_to_check(users)
+    paid_citation(users)
     assert len(pages) > 70, "the walk should reach every page of the app"
 
     contexts = {}
@@ -120,6 +141,11 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(browser, 
             if page.locator("main").count() != 1:
                 found.append(f"{name} {url} is not a full page (no single <main>)")
                 continue
+            if name == "receivables:citation_list":
+                # The walk reaches the green badge a paid document wears.
+                assert page.locator(".badge", has_text="Paid").count() == 1
+            if name in SCREENSHOTS:
+                screenshot(page, f"a11y-{name.replace(':', '-')}")
             for violation in axe_violations(page):
                 if violation["impact"] in FAILING_IMPACTS:
                     found.extend(

@@ -1,14 +1,17 @@
 """Demo data: users for every role, and the registry later modules add their part to.
 
-Every seeder is idempotent: running `seed_demo` twice leaves the same data as once.
+Every seeder is idempotent: running `seed_demo` twice leaves the same data as once. The
+whole seed is one transaction: a run killed halfway leaves nothing, and the next run
+loads everything.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import connection, transaction
 
 from millbrae_finance.models import CityClosure
 from millbrae_finance.roles import Role
@@ -73,6 +76,39 @@ def seed_users(log: Callable[[str], None]) -> None:
 
 
 def run_seeders(log: Callable[[str], None]) -> None:
+    """Every seeder, in order, all in one transaction: all of the demo data or none."""
+    with all_or_nothing():
+        _run_seeders(log)
+
+
+# pg_advisory_xact_lock key of the seed ("SEED" in ASCII): a second seed started while one
+# runs waits for it, then finds everything in place, instead of failing on duplicates.
+SEED_LOCK_KEY = 0x53454544
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """One transaction around the whole seed, inside which the services' durable blocks
+    run as savepoints.
+
+    The seed calls the same services the screens call, and each of those is a durable
+    transaction (STYLE.md): on its own, a seed killed halfway left half a year committed,
+    and the "already seeded" checks of the next run then skipped what was missing. A
+    durable block may nest only in a block Django marks `_from_testcase`, the mark its
+    TestCase puts on the transaction it wraps each test in; the seed's outer block is that
+    kind of block, so it carries the mark. Only this block: a durable block nested
+    anywhere else still raises. Should Django rename the mark, the first durable service
+    the seed calls raises RuntimeError, so it cannot silently commit piecemeal again.
+    """
+    outer = transaction.atomic()
+    outer._from_testcase = True
+    with outer:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEED_LOCK_KEY])
+        yield
+
+
+def _run_seeders(log: Callable[[str], None]) -> None:
     seed_users(log)
     for _, name, seeder in sorted(_seeders, key=lambda item: (item[0], item[1])):
         log(f"seeding {name}")

@@ -5,7 +5,10 @@ from millbrae_finance.demo import DEMO_USERS, run_seeders
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (idempotent) and optionally print the demo logins."
+    help = (
+        "Load the demo data (idempotent, all or nothing: a run stopped halfway leaves no "
+        "data, and the next run loads it all) and optionally print the demo logins."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -17,10 +20,15 @@ class Command(BaseCommand):
             if verbosity > 1:
                 self.stdout.write(message)
 
+        if verbosity > 0:
+            # A minute or so of work in one transaction: nothing shows until it commits.
+            self.stdout.write("Loading the demo data (all or nothing; about a minute)...")
+            self.stdout.flush()
         # The audit trail names the command as the source of everything it writes.
         with pghistory.context(command="seed_demo"):
             run_seeders(log)
-        self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
+        if verbosity > 0:
+            self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         if print_logins:
             self.stdout.write("\nDemo logins (user / password / role):")
             for demo in DEMO_USERS:

@@ -7,10 +7,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connection, models
+from django.db.models import Q
+from django.utils import timezone
 from pghistory.core import event_models
-from pghistory.models import MiddlewareEvents
+from pghistory.models import Context, MiddlewareEvents
 
 from millbrae_finance.templatetags.millbrae import money
 
@@ -61,6 +63,142 @@ def audit_events(
     if date_to:
         events = events.filter(pgh_created_at__date__lte=date_to)
     return events.order_by("-pgh_created_at", "-pgh_id")
+
+
+class AuditTrail:
+    """Audit events newest first, narrowed like `audit_events`, as a sequence a Paginator
+    pages through without building every event.
+
+    pghistory's aggregate query renders each event's JSON and diff against the event
+    before it, in every event table, before it can sort and count: 1.2-1.5 s on the demo
+    data for a page of 50. Here the count and a page's keys come from a UNION of the
+    event tables that reads only (table, id, time), with the filters inside each table's
+    branch; then only that page's events are read in full, from the tables on the page.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: type[models.Model] | None = None,
+        object_id: str | None = None,
+        user: User | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> None:
+        sources = event_models(tracks_model=model) if model is not None else event_models()
+        self._branches: list[tuple[str, list]] = []
+        for event_model in sources:
+            branch = _key_branch(event_model, object_id, user, date_from, date_to)
+            if branch is not None:
+                self._branches.append(branch)
+        self._count: int | None = None
+
+    def _union(self) -> tuple[str, list]:
+        sql = " UNION ALL ".join(f"({branch})" for branch, _ in self._branches)
+        return sql, [param for _, params in self._branches for param in params]
+
+    def count(self) -> int:
+        if self._count is None:
+            if not self._branches:
+                self._count = 0
+            else:
+                union, params = self._union()
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT count(*) FROM ({union}) keys", params)  # noqa: S608
+                    self._count = cursor.fetchone()[0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("An audit trail is read a page (a slice) at a time.")
+        start = index.start or 0
+        if not self._branches or (index.stop is not None and index.stop <= start):
+            return []
+        union, params = self._union()
+        limit = "" if index.stop is None else f"LIMIT {int(index.stop) - int(start)}"
+        with connection.cursor() as cursor:
+            # Within one transaction every event has the same time; the id, then the
+            # table, keep the order (and so the pages) stable.
+            cursor.execute(
+                f"SELECT event_model, pgh_id FROM ({union}) keys "  # noqa: S608
+                f"ORDER BY pgh_created_at DESC, pgh_id DESC, event_model DESC "
+                f"{limit} OFFSET {int(start)}",
+                params,
+            )
+            keys = cursor.fetchall()
+        return _events_by_key(keys)
+
+
+def _key_branch(
+    event_model: type[models.Model],
+    object_id: str | None,
+    user: User | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> tuple[str, list] | None:
+    """One event table's part of the key UNION, or None if no row of it can match."""
+    table = connection.ops.quote_name(event_model._meta.db_table)
+    label = event_model._meta.label
+    joins, where, params = "", [], [label]
+    if object_id:
+        try:
+            obj_field = event_model._meta.get_field("pgh_obj")
+        except FieldDoesNotExist:
+            return None
+        try:
+            # The tracked model's own key type, so the index on pgh_obj_id is used.
+            value = obj_field.target_field.to_python(object_id)
+        except ValidationError:
+            return None  # "abc" is no id of a table keyed by integers
+        where.append(f"e.{connection.ops.quote_name(obj_field.column)} = %s")
+        params.append(value)
+    if user is not None:
+        try:
+            context_field = event_model._meta.get_field("pgh_context")
+        except FieldDoesNotExist:
+            return None
+        if not isinstance(context_field, models.ForeignKey):
+            return None
+        joins = f" JOIN {Context._meta.db_table} c ON c.id = e.pgh_context_id"
+        where.append("c.metadata->>'user' = %s")
+        params.append(str(user.pk))
+    if date_from:
+        where.append("e.pgh_created_at >= %s")
+        params.append(_start_of(date_from))
+    if date_to:
+        where.append("e.pgh_created_at < %s")
+        params.append(_start_of(date_to + dt.timedelta(days=1)))
+    condition = f" WHERE {' AND '.join(where)}" if where else ""
+    sql = (
+        f"SELECT %s::text AS event_model, e.pgh_id, e.pgh_created_at "  # noqa: S608
+        f"FROM {table} e{joins}{condition}"
+    )
+    return sql, params
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    # A day of the trail is a day in the city's time zone, as `__date` filters read it.
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _events_by_key(keys: list[tuple[str, int]]) -> list:
+    """The events named by (event model label, pgh_id), in that order, in one query."""
+    if not keys:
+        return []
+    ids_by_model: dict[str, list[int]] = {}
+    for label, pgh_id in keys:
+        ids_by_model.setdefault(label, []).append(pgh_id)
+    # pghistory's query, across only the tables on the page; PostgreSQL pushes the
+    # pgh_model/pgh_id condition into each table's branch, so it reads those rows only.
+    condition = Q()
+    for label, ids in ids_by_model.items():
+        condition |= Q(pgh_model=label, pgh_id__in=ids)
+    rows = MiddlewareEvents.objects.across(*ids_by_model).filter(condition)
+    found = {(event.pgh_model, event.pgh_id): event for event in rows}
+    return [found[key] for key in map(tuple, keys) if key in found]
 
 
 def usernames_by_id(events: list) -> dict[int, str]:

@@ -2,6 +2,7 @@
 holiday (the `holidays` package) nor one of the City's own closures (CityClosure)."""
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
@@ -58,6 +59,31 @@ def add_business_days(start: dt.date, days: int) -> dt.date:
             if day.weekday() < 5 and day not in closed:
                 remaining -= 1
     return day
+
+
+def add_business_days_to_each(starts: Iterable[dt.date], days: int) -> dict[dt.date, dt.date]:
+    """`add_business_days(start, days)` for each start, {start: date}, reading the City's
+    closures once for all of them rather than once a start (a list of 80 final notices
+    took 80 queries)."""
+    starts = set(starts)
+    if not starts or days == 0:
+        return {start: start for start in starts}
+    window = dt.timedelta(days=abs(days) * 2 + 30)
+    low, high = (
+        (min(starts), max(starts) + window) if days > 0 else (min(starts) - window, max(starts))
+    )
+    closed = closures_between(low, high)
+    step = ONE_DAY if days > 0 else -ONE_DAY
+    found = {}
+    for start in starts:
+        day, remaining = start, abs(days)
+        while remaining and low <= day + step <= high:
+            day += step
+            if day.weekday() < 5 and day not in closed:
+                remaining -= 1
+        # Closures piled up past the window: the single-date walk reads further.
+        found[start] = add_business_days(start, days) if remaining else day
+    return found
 
 
 def business_days_between(start: dt.date, end: dt.date) -> int:

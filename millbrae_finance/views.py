@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from millbrae_finance.audit import (
+    AuditTrail,
     audit_events,
     describe_events,
     model_from_label,
@@ -37,10 +38,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    events = audit_events()
+    events: AuditTrail | list = AuditTrail()
     if form.is_valid():
         data = form.cleaned_data
-        events = audit_events(
+        events = AuditTrail(
             model=model_from_label(data["model"]) if data["model"] else None,
             object_id=data["object_id"] or None,
             user=data["user"],
@@ -48,7 +49,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             date_to=data["date_to"],
         )
     elif form.is_bound:
-        events = events.none()
+        events = []
     if request.GET.get("format") == "csv":
         return _audit_csv(events)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
-from millbrae_finance.business_days import add_business_days
+from millbrae_finance.business_days import add_business_days, add_business_days_to_each
 from millbrae_finance.money import ZERO
 from receivables.aging import OpenItem, open_items
 from receivables.models import CollectionReferral, Customer, DunningNotice, ReferralStatus
@@ -59,12 +59,16 @@ def customers_promised_time(as_of: dt.date) -> dict[int, dt.date]:
     account goes to the collection agency: {customer id: that day}. Nobody refers them
     sooner."""
     # Ten business days are at most about three weeks; a month back is plenty.
-    recent = DunningNotice.objects.filter(
-        level=3, notice_date__lte=as_of, notice_date__gte=as_of - dt.timedelta(days=31)
-    ).values_list("customer_id", "notice_date")
+    recent = list(
+        DunningNotice.objects.filter(
+            level=3, notice_date__lte=as_of, notice_date__gte=as_of - dt.timedelta(days=31)
+        ).values_list("customer_id", "notice_date")
+    )
+    # One read of the City's closures for every notice day, not one per notice.
+    until_by_day = add_business_days_to_each({day for _, day in recent}, REFERRAL_BUSINESS_DAYS)
     promised: dict[int, dt.date] = {}
     for customer_id, notice_date in recent:
-        until = referral_date(notice_date)
+        until = until_by_day[notice_date]
         if until > as_of and until > promised.get(customer_id, dt.date.min):
             promised[customer_id] = until
     return promised

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from ledger.services import (
     post_entry,
 )
 from millbrae_finance.benchmarks import BenchmarkContext
+from millbrae_finance.db_roles import as_superuser
 
 FISCAL_YEAR = 2027
 POSTING_DATE = dt.date(2026, 11, 16)
@@ -264,20 +264,12 @@ INSERT_LINES = """
     INSERT INTO ledger_journalline (entry_id, account_id, fund_id, amount, memo)
     VALUES (%s, %s, %s, %s, ''), (%s, %s, %s, %s, ''), (%s, %s, %s, %s, '')
 """
-# Rows in account order, as the posting service locks them, so that bare inserts on
-# several connections cannot deadlock on the shared cash account's balance.
-UPSERT_BALANCES = """
-    INSERT INTO ledger_accountbalance (account_id, period_id, debits, credits)
-    VALUES (%s, %s, %s, %s), (%s, %s, %s, %s), (%s, %s, %s, %s)
-    ON CONFLICT (account_id, period_id) DO UPDATE
-       SET debits = ledger_accountbalance.debits + EXCLUDED.debits,
-           credits = ledger_accountbalance.credits + EXCLUDED.credits
-"""
 
 
 def insert_bare(entries: Sequence[PlannedEntry], *, period: FiscalPeriod, user: User) -> None:
-    """The rows post_entry would write for each entry (the entry, its three lines, the
-    balance upserts), by plain SQL on the psycopg connection, one transaction each."""
+    """The rows post_entry would write for each entry (the entry and its three lines; the
+    lines' trigger keeps the balances, as it does for post_entry), by plain SQL on the
+    psycopg connection, one transaction each."""
     connection.ensure_connection()
     pg = connection.connection
     with pg.cursor() as cursor:
@@ -286,24 +278,14 @@ def insert_bare(entries: Sequence[PlannedEntry], *, period: FiscalPeriod, user: 
             if len(accounts) != 3 or not all(isinstance(a, Account) for a in accounts):
                 raise ValueError("The bare baseline writes 3-line entries of Account objects.")
             line_rows: list[object] = []
-            debits: dict[int, Decimal] = defaultdict(Decimal)
-            credits: dict[int, Decimal] = defaultdict(Decimal)
             for line in entry.lines:
                 line_rows += [line.account.pk, line.account.fund_id, line.amount]
-                if line.amount > 0:
-                    debits[line.account.pk] += line.amount
-                else:
-                    credits[line.account.pk] -= line.amount
-            balance_rows: list[object] = []
-            for account_id in sorted(debits.keys() | credits.keys()):
-                balance_rows += [account_id, period.pk, debits[account_id], credits[account_id]]
             with pg.transaction():
                 cursor.execute(
                     INSERT_ENTRY, [POSTING_DATE, period.pk, user.pk, entry.idempotency_key]
                 )
                 (entry_id,) = cursor.fetchone()
                 cursor.execute(INSERT_LINES, [*_with_entry(entry_id, line_rows)])
-                cursor.execute(UPSERT_BALANCES, balance_rows)
 
 
 def _with_entry(entry_id: int, line_rows: list[object]) -> list[object]:
@@ -486,13 +468,17 @@ def load_year_of_lines(line_count: int, *, chart: list[FundAccounts], user: User
     kept for them, in one transaction."""
     pairs = max(1, line_count // LINES_PER_PAIR)
     entries = 2 * pairs
-    with transaction.atomic(durable=True), connection.cursor() as cursor:
+    with (
+        as_superuser(),
+        transaction.atomic(durable=True),
+        connection.cursor() as cursor,
+    ):
         # Benchmark data only, and only here: the row triggers that check each posting,
         # and the foreign-key checks (triggers too), would make a ten-million-line load
         # take many minutes. These statements make balanced entries in open periods on
         # active accounts themselves, and UNBALANCED_ENTRIES proves the balance before
-        # commit. Needs a superuser, as on the embedded server; SET LOCAL ends with the
-        # transaction.
+        # commit. Only a superuser may (the app's role never can), so this load connects
+        # as the embedded server's; SET LOCAL ends with the transaction.
         cursor.execute("SET LOCAL session_replication_role = replica")
         # Reserve a block of entry ids, so that the lines name their entries without a
         # join.
@@ -526,7 +512,7 @@ def load_year_of_lines(line_count: int, *, chart: list[FundAccounts], user: User
         (unbalanced,) = cursor.fetchone()
         if unbalanced:
             raise RuntimeError(f"{unbalanced} generated entries do not balance in their fund.")
-    with connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         # Autovacuum would otherwise start on ten million fresh rows in the middle of the
         # timed runs; a table in use has long been vacuumed.
         cursor.execute(

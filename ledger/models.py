@@ -217,6 +217,26 @@ class FiscalPeriod(models.Model):
         return self.status == PeriodStatus.OPEN
 
 
+class PeriodStatusChange(models.Model):
+    """Each close and reopen of a period, with who and why. Written only by the database
+    (a trigger on the period's status), never by the app: the app's role may read it."""
+
+    period = models.ForeignKey(FiscalPeriod, on_delete=models.PROTECT, related_name="changes")
+    from_status = models.CharField(max_length=6, choices=PeriodStatus.choices)
+    to_status = models.CharField(max_length=6, choices=PeriodStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}: {self.from_status} to {self.to_status}"
+
+
 class JournalEntry(models.Model):
     """A posted journal entry. Rows here are posted: a correction is a reversing entry.
 

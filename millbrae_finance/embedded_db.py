@@ -11,6 +11,8 @@ import warnings
 from pathlib import Path
 
 DATABASE_NAME = "millbrae"
+OWNER_ROLE = "millbrae_owner"
+APP_ROLE = "millbrae_app"
 
 # This server holds development and test data only. Durability is traded for speed: the
 # test suite creates and migrates a database per run, and with fsync on that spends most
@@ -49,16 +51,77 @@ def database_settings(base_dir: Path) -> dict[str, str]:
         for name, value in _DEV_SETTINGS.items():
             server.psql(f"ALTER SYSTEM SET {name} = '{value}';")
         server.psql("SELECT pg_reload_conf();")
-    # DATABASE_NAME is a constant of this module, never input.
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
-    if "(1 row)" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+    # One psql call a start: it costs a process, and settings load on every command.
+    # Everything here is idempotent; the names are constants of this module, never input.
+    state = server.psql(
+        "SELECT 'db:' || EXISTS (SELECT 1 FROM pg_database WHERE datname = "  # noqa: S608
+        f"'{DATABASE_NAME}') || ' roles:' || (SELECT count(*) FROM pg_roles WHERE rolname "
+        f"IN ('{OWNER_ROLE}', '{APP_ROLE}')) || ' legacy:' || (SELECT count(*) FROM "
+        "pg_database WHERE NOT datistemplate AND datname <> 'postgres' AND "
+        "pg_get_userbyid(datdba) <> 'millbrae_owner');"
+    )
+    if "roles:2" not in state:
+        server.psql(_ROLES_SQL)
+    if "db:false" in state:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME} OWNER {OWNER_ROLE};")
+    elif "legacy:0" not in state:
+        server.psql(_LEGACY_OWNERSHIP_SQL)
     info = server.get_postmaster_info()
     host = str(info.socket_dir) if info.socket_dir else "localhost"
     return {
         "NAME": DATABASE_NAME,
-        "USER": "postgres",
+        "USER": APP_ROLE,
         "PASSWORD": "",
         "HOST": host,
         "PORT": str(info.port or ""),
     }
+
+
+def owner_settings() -> dict[str, str]:
+    """The owner's credentials on the embedded server: migrations run as this role."""
+    return {"USER": OWNER_ROLE, "PASSWORD": ""}
+
+
+def superuser_settings() -> dict[str, str]:
+    """The server's superuser: only the benchmark's bulk loads connect as it."""
+    return {"USER": "postgres", "PASSWORD": ""}
+
+
+# The owner creates the databases (the test suite's too) and owns every object; the app's
+# role owns nothing, is no superuser, and gets its grants after each migrate
+# (millbrae_finance/db_roles.py). The server trusts local connections: development only.
+_ROLES_SQL = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
+        CREATE ROLE {OWNER_ROLE} LOGIN CREATEDB;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+        CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT;
+    END IF;
+END $$;
+"""  # noqa: S608 (names are constants of this module)
+
+# A server made before the roles existed had everything owned by postgres: hand the
+# databases and the objects of the main one to the owner, once.
+_LEGACY_OWNERSHIP_SQL = f"""
+DO $$ DECLARE d record; BEGIN
+    FOR d IN SELECT datname FROM pg_database WHERE NOT datistemplate
+             AND datname <> 'postgres' AND pg_get_userbyid(datdba) <> '{OWNER_ROLE}' LOOP
+        EXECUTE format('ALTER DATABASE %I OWNER TO {OWNER_ROLE}', d.datname);
+    END LOOP;
+END $$;
+\\c {DATABASE_NAME}
+DO $$ DECLARE r record; BEGIN
+    FOR r IN SELECT c.oid::regclass AS name FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+               AND pg_get_userbyid(c.relowner) <> '{OWNER_ROLE}' LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO {OWNER_ROLE}', r.name);
+    END LOOP;
+    FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+             JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '{OWNER_ROLE}' LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO {OWNER_ROLE}', r.name);
+    END LOOP;
+END $$;
+"""  # noqa: S608

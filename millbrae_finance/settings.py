@@ -91,17 +91,32 @@ TEMPLATES = [
     }
 ]
 
+# The app connects as a role that owns nothing (DATABASE_URL); migrations run as the owner
+# (DATABASE_OWNER_URL), see millbrae_finance/db_roles.py. Without DATABASE_OWNER_URL the
+# app's own role migrates, as on a server set up with a single role.
+DATABASE_OWNER = None
+# Only the benchmark's bulk loads use a superuser, and only where one is at hand.
+DATABASE_SUPERUSER = None
 if os.environ.get("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(
             os.environ["DATABASE_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
         )
     }
+    if os.environ.get("DATABASE_OWNER_URL"):
+        _owner = dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+        DATABASE_OWNER = {"USER": _owner["USER"], "PASSWORD": _owner.get("PASSWORD", "")}
 else:
-    from millbrae_finance.embedded_db import database_settings
+    from millbrae_finance.embedded_db import (
+        database_settings,
+        owner_settings,
+        superuser_settings,
+    )
 
     DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}
     DATABASES["default"].update(database_settings(BASE_DIR))
+    DATABASE_OWNER = owner_settings()
+    DATABASE_SUPERUSER = superuser_settings()
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # Transactions are opened where the work is (services), never around a whole request.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode
 from ledger.services import create_account, create_fiscal_year
 from millbrae_finance.benchmarks import BenchmarkContext
+from millbrae_finance.db_roles import as_owner
 from millbrae_finance.roles import Role
 from receivables.demo import FIRST_NAMES, LAST_NAMES, STREETS
 from receivables.models import Customer, Fee, FeeStatus, PenaltyRule
@@ -71,8 +72,9 @@ SEARCHES = [
 def load_customers(count: int) -> None:
     """Load `count` customers into the throwaway benchmark database. The audit trigger is
     off for the load: it is not what is measured, and its per-row event insert grows
-    worse than linearly over one 200,000-row statement (minutes instead of seconds)."""
-    with connection.cursor() as cursor:
+    worse than linearly over one 200,000-row statement (minutes instead of seconds).
+    As the owner: the app's role may not switch a table's triggers off."""
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE receivables_customer DISABLE TRIGGER USER")
         cursor.execute(
             INSERT_CUSTOMERS,
@@ -207,8 +209,8 @@ def _penalty_set_up() -> tuple[User, Fee]:
 
 def load_open_citations(count: int, *, fee: Fee, user: User) -> None:
     """`count` open parking citations, set-based; the audit trigger off for the load (it
-    is not what is measured), on again for the batch."""
-    with connection.cursor() as cursor:
+    is not what is measured), on again for the batch. As the owner, as above."""
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute("ALTER TABLE receivables_citation DISABLE TRIGGER USER")
         cursor.execute(
             INSERT_CITATIONS,
@@ -225,7 +227,7 @@ def load_open_citations(count: int, *, fee: Fee, user: User) -> None:
 
 
 def _vacuum(*tables: str) -> None:
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
 

@@ -109,3 +109,33 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's set-up, with the test database created and migrated by the owner;
+    every test then connects as the app's role, which owns nothing, as the app does."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from millbrae_finance.db_roles import as_owner
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock(), as_owner():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"default"},
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock(), as_owner():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)

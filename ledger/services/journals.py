@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ledger.models import (
@@ -179,8 +179,14 @@ def reverse_posted_entry(
     """Reverse a posted entry into the open period of `entry_date` (a screen's action)."""
     with transaction.atomic(durable=True):
         # Two people reversing the same entry at once: the second waits here, then finds
-        # it reversed, instead of both posting and one failing on the unique link.
-        entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+        # it reversed, instead of both posting and one failing on the unique link. An
+        # advisory lock, not FOR UPDATE: the app's role may not update posted entries,
+        # and row locks need that privilege.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('ledger_reverse_entry'), %s)", [entry.pk]
+            )
+        entry = JournalEntry.objects.get(pk=entry.pk)
         control = entry.lines.exclude(account__control_subledger="").select_related("account")
         if control:
             # A reversal here would leave the subledger (the bill, the receipt) untouched.

@@ -1,5 +1,7 @@
 """Every state change of the ledger. `post_entry` is the only code that writes journal
-entries, lines and balances; every module posts through it."""
+entries and lines; every module posts through it. Account balances follow from the lines:
+a trigger on the lines keeps them (ledger/migrations/sql/0007_period_status_guarded.sql),
+and the app's database role may only read them."""
 
 import datetime as dt
 import hashlib
@@ -24,6 +26,7 @@ from ledger.models import (
     PeriodStatus,
 )
 from millbrae_finance.money import CENT, MAX_DIGITS
+from millbrae_finance.roles import Role, has_role
 
 # Interfund lines: an entry that crosses funds is balanced within each fund by a line to
 # the fund's "due from other funds" (an asset, for a fund owed money) or "due to other
@@ -110,6 +113,9 @@ def reopen_period(period: FiscalPeriod, *, actor: AbstractBaseUser, reason: str)
 def _set_period_status(
     period: FiscalPeriod, status: PeriodStatus, *, actor: AbstractBaseUser, reason: str
 ) -> FiscalPeriod:
+    # The database refuses it too (ledger_fiscalperiod_status_change), and logs each change.
+    if not has_role(actor, Role.FINANCE_SUPERVISOR):
+        raise ValidationError("Only a Finance Supervisor closes or reopens a period.")
     with transaction.atomic():
         period = FiscalPeriod.objects.select_for_update().get(pk=period.pk)
         if period.status == status:
@@ -138,7 +144,7 @@ def post_entry(
     period: FiscalPeriod | None = None,
     reverses: JournalEntry | None = None,
 ) -> JournalEntry:
-    """Post a balanced journal entry and update the account balances, atomically.
+    """Post a balanced journal entry (its lines update the account balances), atomically.
 
     Runs inside the caller's transaction when there is one, so a module's document and its
     entry commit or fail together. Posting the same idempotency key again returns the
@@ -185,7 +191,6 @@ def post_entry(
                 )
                 for account, amount, line_memo in resolved
             )
-            _add_to_balances(entry)
     except IntegrityError:
         # Another request posted the same key between our read and our insert (a
         # double-click on two app servers): the first one wins, this one returns it.
@@ -358,25 +363,3 @@ def _same_or_refuse(existing: JournalEntry, fingerprint: str) -> JournalEntry:
             "it was not posted again."
         )
     return existing
-
-
-def _add_to_balances(entry: JournalEntry) -> None:
-    # One set-based upsert per entry, in account order so that two postings touching the
-    # same accounts lock their balance rows in the same order and cannot deadlock.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO ledger_accountbalance (account_id, period_id, debits, credits)
-            SELECT l.account_id, %s,
-                   COALESCE(SUM(l.amount) FILTER (WHERE l.amount > 0), 0),
-                   COALESCE(-SUM(l.amount) FILTER (WHERE l.amount < 0), 0)
-              FROM ledger_journalline l
-             WHERE l.entry_id = %s
-             GROUP BY l.account_id
-             ORDER BY l.account_id
-            ON CONFLICT (account_id, period_id) DO UPDATE
-               SET debits = ledger_accountbalance.debits + EXCLUDED.debits,
-                   credits = ledger_accountbalance.credits + EXCLUDED.credits
-            """,
-            [entry.period_id, entry.pk],
-        )

@@ -7,10 +7,19 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from ledger.models import FiscalPeriod, JournalEntry, PeriodStatus
+from ledger.models import JournalEntry
 from ledger.services import LineSpec, post_entry
+from millbrae_finance.db_roles import as_owner
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def connected_as_owner(transactional_db):
+    """These triggers hold even for the owner, who may do what the app's role may not
+    (tests/ledger/test_db_roles.py shows the app's role refused before any trigger)."""
+    with as_owner():
+        yield
 
 
 def sql(statement: str, params=None):
@@ -136,15 +145,21 @@ def test_posted_entry_cannot_gain_a_line_later(posted, chart):
     refused(statements, "lines cannot be added")
 
 
-def test_no_entry_or_line_in_a_closed_period(chart, november, technician):
-    FiscalPeriod.objects.filter(pk=november.pk).update(status=PeriodStatus.CLOSED)
+CLOSE_SQL = (
+    "UPDATE ledger_fiscalperiod SET status = 'closed', status_changed_at = now(),"
+    " status_changed_by_id = %s, status_reason = 'Month end' WHERE id = %s"
+)
+
+
+def test_no_entry_or_line_in_a_closed_period(chart, november, technician, supervisor):
+    sql(CLOSE_SQL, [supervisor.pk, november.pk])
     refused(lambda: insert_entry(november.pk, technician.pk, "raw-6"), "is closed")
 
 
-def test_no_line_when_the_period_closed_under_the_entry(chart, november, technician):
+def test_no_line_when_the_period_closed_under_the_entry(chart, november, technician, supervisor):
     def statements():
         entry = insert_entry(november.pk, technician.pk, "raw-7")
-        sql("UPDATE ledger_fiscalperiod SET status = 'closed' WHERE id = %s", [november.pk])
+        sql(CLOSE_SQL, [supervisor.pk, november.pk])
         insert_line(entry, chart["501-0000-1010"].pk, "10.00")
 
     refused(statements, "is closed")

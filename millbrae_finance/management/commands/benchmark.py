@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from millbrae_finance.benchmarks import BenchmarkContext, Figure, registered_workloads
+from millbrae_finance.db_roles import as_owner
 
 # Created, migrated and dropped on every run, on the server the default connection uses:
 # the workloads never see the development (or any other) database.
@@ -62,12 +63,15 @@ def benchmark_database() -> Iterator[None]:
     old_test_name = settings_dict["TEST"].get("NAME")
     settings_dict["TEST"]["NAME"] = BENCHMARK_DATABASE
     try:
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        # The owner creates and migrates it; the workloads run as the app's role.
+        with as_owner():
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         yield
     finally:
         # destroy_test_db drops whatever the connection points at: only ever ours.
-        if settings_dict["NAME"] == BENCHMARK_DATABASE:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+        if connection.settings_dict["NAME"] == BENCHMARK_DATABASE:
+            with as_owner():
+                connection.creation.destroy_test_db(old_name, verbosity=0)
         settings_dict["TEST"]["NAME"] = old_test_name
 
 

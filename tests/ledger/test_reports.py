@@ -149,3 +149,41 @@ def test_statements_refuse_bad_input(client, activity, technician):
 def test_counter_clerk_cannot_read_the_books(client, activity):
     client.force_login(make_user(Role.COUNTER_CLERK))
     assert client.get(reverse("ledger:balance_sheet")).status_code == 403
+
+
+def test_trial_balance_pdf_is_landscape_with_each_account_name_on_one_line(
+    client, activity, auditor
+):
+    long_names = {
+        "501-0000-1010": "Water Enterprise: Pooled cash and investments with fiscal agent",
+        "501-1100-4411": "Water Enterprise: Metered water sales, residential",
+        "501-1100-5210": "Water Enterprise: Postage and mailing of utility bills",
+    }
+    for number, name in long_names.items():
+        Account.objects.filter(number=number).update(name=name)
+    client.force_login(auditor)
+    params = {"first": period(1).pk, "last": period(3).pk, "format": "pdf"}
+
+    pdf = PdfReader(io.BytesIO(client.get(reverse("ledger:trial_balance"), params).content))
+
+    box = pdf.pages[0].mediabox
+    assert (box.width, box.height) == (792, 612)  # letter, landscape
+    lines = [line for page in pdf.pages for line in page.extract_text().splitlines()]
+    for number, name in long_names.items():
+        assert any(number in line and name in line for line in lines), "\n".join(lines)
+
+
+def test_a_pdf_does_not_read_the_certificate_store(monkeypatch, client, activity, auditor):
+    """PDFs fetch only static files: building a TLS context for them read the system's
+    certificate store on every render, a tenth of a second for nothing."""
+    import ssl
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a PDF render built a default TLS context")
+
+    monkeypatch.setattr(ssl, "create_default_context", refuse)
+    monkeypatch.setattr("http.client._create_https_context", refuse, raising=False)
+    client.force_login(auditor)
+    response = client.get(reverse("ledger:trial_balance"), {"format": "pdf"})
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")

@@ -7,6 +7,11 @@ the registry to find targets by number or customer, how much is due on a date, a
 apply a payment: the target type updates its subledger (oldest item first) and returns
 the ledger lines that credit its receivable, which cashiering posts in the same entry as
 the cash, in the same transaction as the receipt.
+
+A payment has one key, its idempotency key: the caller passes it to `apply_payment` and
+posts the cash entry with it. A repeat of the key (a retry, a double-click, twenty
+requests at once) must be a no-op for the subledger as it is for the ledger: the target
+returns the first application's credit lines and writes nothing.
 """
 
 import datetime as dt
@@ -48,10 +53,28 @@ class PaymentTargetType(Protocol):
         """What is owed on the target at the end of a day."""
 
     def apply_payment(
-        self, reference: str, *, amount: Decimal, as_of: dt.date, receipt: str, actor: Any
+        self,
+        reference: str,
+        *,
+        amount: Decimal,
+        as_of: dt.date,
+        receipt: str,
+        actor: Any,
+        payment_key: str,
     ) -> Sequence[CreditLine]:
         """Apply a payment (oldest open item first) inside the caller's transaction and
-        return the credit lines to post; the caller posts them with the cash."""
+        return the credit lines to post; the caller posts them with the cash, under the
+        same `payment_key`.
+
+        Once per key. Every subledger movement the payment writes carries a reference
+        to the key (and, for a payment spread over documents, the document), unique in
+        the database. Applied again with the same key, the target returns the credit
+        lines of the first application and writes nothing, even when the document has
+        been paid off since; with the same key but another amount or target it raises
+        ValidationError. Concurrent repeats: lock what is paid before looking for the
+        key, so a repeat waits for the first to commit and then finds it; a repeat that
+        still collides on the unique reference rolls back to a savepoint and returns the
+        first application."""
 
 
 _types: dict[str, PaymentTargetType] = {}

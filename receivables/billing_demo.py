@@ -212,8 +212,9 @@ def _pay(target, reference, share, day, cash, clerk) -> bool:
 
 
 def _post_payment(target_type, reference, amount, day, receipt, cash, clerk) -> None:
+    key = f"demo-{receipt}"
     credits = target_type.apply_payment(
-        reference, amount=amount, as_of=day, receipt=receipt, actor=clerk
+        reference, amount=amount, as_of=day, receipt=receipt, actor=clerk, payment_key=key
     )
     post_entry(
         entry_date=day,
@@ -222,7 +223,7 @@ def _post_payment(target_type, reference, amount, day, receipt, cash, clerk) -> 
         memo=f"Payment on {reference}",
         source_module="cashiering",
         source_document=receipt,
-        idempotency_key=f"demo-{receipt}",
+        idempotency_key=key,
         prepared_by=clerk,
     )
 

@@ -920,6 +920,11 @@ class ArTransaction(models.Model):
     memo = models.CharField(max_length=250, blank=True)
     # The receipt, credit memo, write-off or batch this came from (what a clerk quotes).
     reference = models.CharField(max_length=40, blank=True)
+    # What caused it, unique, so nothing moves the subledger twice: the idempotency key
+    # of the movement's posting ("receivables-invoice-12"), a payment's key and the
+    # document it paid ("<key>:invoice-12"), or a penalty batch's charge
+    # ("PB-000007:rule-3:invoice-12:1").
+    cause = models.CharField(max_length=200)
     journal_entry = models.ForeignKey(
         "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -972,6 +977,15 @@ class ArTransaction(models.Model):
                 | Q(rule__isnull=False, occurrence__isnull=False),
                 name="receivables_artx_rule_occurrence",
             ),
+            # A repeated cause (a retried payment, a batch run again) is refused by the
+            # database, whatever the code that wrote it. varchar_pattern_ops: the same
+            # index finds a payment's movements by their prefix, "<key>:".
+            models.UniqueConstraint(
+                fields=["cause"],
+                opclasses=["varchar_pattern_ops"],
+                name="receivables_artx_cause_unique",
+            ),
+            models.CheckConstraint(condition=Q(cause__gt=""), name="receivables_artx_cause_given"),
             models.UniqueConstraint(
                 fields=["rule", "invoice", "occurrence"],
                 condition=Q(rule__isnull=False, invoice__isnull=False),

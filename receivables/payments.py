@@ -1,6 +1,11 @@
 """Receivables' payment targets, registered with the payment-target registry: a misc
 invoice, a citation, and a customer's whole balance (applied oldest item first). The
-counter, mail and lockbox screens of cashiering find and pay them through the registry."""
+counter, mail and lockbox screens of cashiering find and pay them through the registry.
+
+A payment is applied once per key: each movement's cause is "<key>:<document>", unique
+in the database, and the targets lock what they pay before looking for an earlier
+payment with the key, so a repeat (sequential, or twenty at once) returns the first
+payment's credit lines and writes nothing."""
 
 import datetime as dt
 import re
@@ -12,9 +17,16 @@ from django.core.exceptions import ValidationError
 
 from millbrae_finance.money import ZERO
 from millbrae_finance.payment_targets import CreditLine, TargetMatch
-from receivables.models import Citation, CitationStatus, Customer, Invoice, InvoiceStatus
+from receivables.models import (
+    ArTransaction,
+    Citation,
+    CitationStatus,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+)
 from receivables.queries import search_customers
-from receivables.subledger import apply_payment, balance_as_of
+from receivables.subledger import apply_payment, balance_as_of, repeated_payment
 
 CHECKS_WARNING = "Do not accept checks"
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?0*(\d{1,9})$", re.IGNORECASE)
@@ -99,6 +111,10 @@ class _DocumentTarget:
     def _document(self, reference: str, *, lock: bool = False) -> Invoice | Citation:
         raise NotImplementedError
 
+    def _names(self, reference: str, movement: ArTransaction) -> bool:
+        """Whether `reference` names the document the movement is on."""
+        raise NotImplementedError
+
     def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
         return max(balance_as_of(self._document(reference), as_of), ZERO)
 
@@ -110,10 +126,30 @@ class _DocumentTarget:
         as_of: dt.date,
         receipt: str,
         actor: AbstractBaseUser,
+        payment_key: str,
     ) -> Sequence[CreditLine]:
-        document = self._document(reference, lock=True)
+        try:
+            # Locked first: a repeat racing this one waits here, then finds its movement.
+            document = self._document(reference, lock=True)
+        except ValidationError:
+            # Not payable now (dismissed since, say): a repeat of a payment made before
+            # still answers with that payment.
+            first = repeated_payment(
+                payment_key,
+                amount=amount,
+                receipt=receipt,
+                same_target=lambda movement: self._names(reference, movement),
+            )
+            if first is None:
+                raise
+            return first
         return apply_payment(
-            [document], amount=amount, payment_date=as_of, receipt=receipt, actor=actor
+            [document],
+            amount=amount,
+            payment_date=as_of,
+            receipt=receipt,
+            actor=actor,
+            payment_key=payment_key,
         )
 
 
@@ -133,6 +169,10 @@ class InvoiceTarget(_DocumentTarget):
 
     def _document(self, reference: str, *, lock: bool = False) -> Invoice:
         return _invoice_for(reference, lock=lock)
+
+    def _names(self, reference: str, movement: ArTransaction) -> bool:
+        match = INVOICE_NUMBER.match(reference.strip())
+        return bool(match) and movement.invoice_id == int(match.group(1))
 
 
 class CitationTarget(_DocumentTarget):
@@ -154,6 +194,10 @@ class CitationTarget(_DocumentTarget):
 
     def _document(self, reference: str, *, lock: bool = False) -> Citation:
         return _citation_for(reference, lock=lock)
+
+    def _names(self, reference: str, movement: ArTransaction) -> bool:
+        number = reference.strip().upper()
+        return movement.citation is not None and movement.citation.number == number
 
 
 def open_items_for_customer(customer: Customer, *, lock: bool = False) -> list[Invoice | Citation]:
@@ -225,9 +269,31 @@ class CustomerBalanceTarget:
         as_of: dt.date,
         receipt: str,
         actor: AbstractBaseUser,
+        payment_key: str,
     ) -> Sequence[CreditLine]:
         customer = _customer_for(reference)
+
+        # A payment spread over the customer's documents: a repeat finds its movements
+        # on documents that may be paid off (no longer open) by now.
+        def of_this_customer(movement: ArTransaction) -> bool:
+            return movement.customer_id == customer.pk
+
+        # Locked first: a repeat racing this one waits for the first to commit; the
+        # documents it paid off are then no longer among the open items.
         items = open_items_for_customer(customer, lock=True)
-        if not items:
+        if items:
+            return apply_payment(
+                items,
+                amount=amount,
+                payment_date=as_of,
+                receipt=receipt,
+                actor=actor,
+                payment_key=payment_key,
+                same_target=of_this_customer,
+            )
+        first = repeated_payment(
+            payment_key, amount=amount, receipt=receipt, same_target=of_this_customer
+        )
+        if first is None:
             raise ValidationError({"reference": f"{customer.number} owes nothing."})
-        return apply_payment(items, amount=amount, payment_date=as_of, receipt=receipt, actor=actor)
+        return first

@@ -478,13 +478,19 @@ CHARGES_TABLE = "receivables_penalty_charges"
 INSERT_TRANSACTIONS_SQL = f"""
 INSERT INTO receivables_artransaction (
     subledger, kind, invoice_id, citation_id, customer_id, transaction_date, amount,
-    memo, reference, journal_entry_id, rule_id, occurrence, penalty_batch_id,
+    memo, reference, cause, journal_entry_id, rule_id, occurrence, penalty_batch_id,
     created_by_id, created_at)
 SELECT ch.subledger, 'penalty', ch.invoice_id, ch.citation_id, ch.customer_id,
        %(day)s, ch.amount,
        left(r.name || CASE WHEN r.repeat_every_days IS NULL THEN ''
                            ELSE ' (' || ch.occurrence || ')' END, 250),
-       %(reference)s, %(entry)s, ch.rule_id, ch.occurrence, %(batch)s, %(actor)s, now()
+       %(reference)s,
+       -- The cause: this batch's charge of a rule's occurrence on a document.
+       %(reference)s::text || ':rule-' || ch.rule_id || ':'
+           || CASE WHEN ch.invoice_id IS NOT NULL THEN 'invoice-' || ch.invoice_id
+                   ELSE 'citation-' || ch.citation_id END
+           || ':' || ch.occurrence,
+       %(entry)s, ch.rule_id, ch.occurrence, %(batch)s, %(actor)s, now()
   FROM {CHARGES_TABLE} ch
   JOIN receivables_penaltyrule r ON r.id = ch.rule_id
  ORDER BY ch.invoice_id, ch.citation_id, ch.rule_id, ch.occurrence

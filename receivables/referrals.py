@@ -408,6 +408,11 @@ def _apply(change: StatusChange, *, actor: AbstractBaseUser) -> None:
     document = referral.invoice or referral.citation
     if change.collected or change.fee:
         fund_id = control_fund_id(document)
+        # Per referral and cumulative totals: a report of the same totals posts once.
+        key = (
+            f"receivables-referral-{referral.pk}-"
+            f"{referral.amount_collected + change.collected}-{referral.agency_fees + change.fee}"
+        )
         credits = []
         if change.collected > 0:
             credits = apply_payment(
@@ -416,6 +421,7 @@ def _apply(change: StatusChange, *, actor: AbstractBaseUser) -> None:
                 payment_date=row.status_date,
                 receipt=str(referral),
                 actor=actor,
+                payment_key=key,
             )
         memo = f"{referral.agency}: {referral} on {document.number}"[:100]
         lines = []
@@ -434,9 +440,7 @@ def _apply(change: StatusChange, *, actor: AbstractBaseUser) -> None:
             f"less the agency's fee",
             source_module=SOURCE_MODULE,
             source_document=str(referral),
-            # Per referral and cumulative totals: a report of the same totals posts once.
-            idempotency_key=f"receivables-referral-{referral.pk}-"
-            f"{referral.amount_collected}-{referral.agency_fees}",
+            idempotency_key=key,
             prepared_by=actor,
         )
     referral.status = change.new_status

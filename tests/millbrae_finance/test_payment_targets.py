@@ -18,6 +18,7 @@ class Parking:
 
     def __init__(self):
         self.paid: dict[str, Decimal] = {}
+        self.applied: dict[str, list[CreditLine]] = {}
 
     def find(self, text, *, limit):
         if text.upper().startswith("PC"):
@@ -27,9 +28,14 @@ class Parking:
     def amount_due(self, reference, *, as_of):
         return Decimal("45.00") - self.paid.get(reference, Decimal("0"))
 
-    def apply_payment(self, reference, *, amount, as_of, receipt, actor):
-        self.paid[reference] = self.paid.get(reference, Decimal("0")) + amount
-        return [CreditLine(account="101-0000-1130", amount=-amount, memo=receipt)]
+    def apply_payment(self, reference, *, amount, as_of, receipt, actor, payment_key):
+        # Once per key: a repeat returns the first lines and pays nothing more.
+        if payment_key not in self.applied:
+            self.paid[reference] = self.paid.get(reference, Decimal("0")) + amount
+            self.applied[payment_key] = [
+                CreditLine(account="101-0000-1130", amount=-amount, memo=receipt)
+            ]
+        return self.applied[payment_key]
 
 
 @pytest.mark.django_db
@@ -39,9 +45,15 @@ def test_registered_targets_are_found_due_and_paid_through_the_registry():
     matches = find_payment_targets(" pc-1 ")
     assert [m.reference for m in matches] == ["PC-1"]
     target = payment_target_type("test_parking")
-    lines = target.apply_payment(
-        "PC-1", amount=Decimal("20.00"), as_of=dt.date(2026, 11, 27), receipt="R-9", actor=None
-    )
+    for _ in range(2):
+        lines = target.apply_payment(
+            "PC-1",
+            amount=Decimal("20.00"),
+            as_of=dt.date(2026, 11, 27),
+            receipt="R-9",
+            actor=None,
+            payment_key="receipt-9",
+        )
     assert lines == [CreditLine("101-0000-1130", Decimal("-20.00"), "R-9")]
     assert target.amount_due("PC-1", as_of=dt.date(2026, 11, 27)) == Decimal("25.00")
     assert find_payment_targets("\x00") == []

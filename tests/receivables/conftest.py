@@ -295,9 +295,15 @@ def pay(reference: str, kind: str, amount: str, *, actor, day=datetime.date(2026
     from ledger.services import LineSpec, post_entry
     from millbrae_finance.payment_targets import payment_target_type
 
+    key = f"test-pay-{reference}-{amount}-{day}"
     with transaction.atomic():
         credits = payment_target_type(kind).apply_payment(
-            reference, amount=Decimal(amount), as_of=day, receipt=f"R-{reference}", actor=actor
+            reference,
+            amount=Decimal(amount),
+            as_of=day,
+            receipt=f"R-{reference}",
+            actor=actor,
+            payment_key=key,
         )
         cash = Account.objects.get(number="101-0000-1010")
         return post_entry(
@@ -307,6 +313,6 @@ def pay(reference: str, kind: str, amount: str, *, actor, day=datetime.date(2026
             memo=f"Payment on {reference}",
             source_module="cashiering",
             source_document=f"R-{reference}",
-            idempotency_key=f"test-pay-{reference}-{amount}-{day}",
+            idempotency_key=key,
             prepared_by=actor,
         )

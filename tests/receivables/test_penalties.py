@@ -246,10 +246,12 @@ def test_the_database_refuses_a_second_charge_of_an_occurrence(book, ar_users):
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO receivables_artransaction (subledger, kind, invoice_id, citation_id,"
-            " customer_id, transaction_date, amount, memo, reference, rule_id, occurrence,"
-            " created_by_id, created_at) SELECT subledger, kind, invoice_id, citation_id,"
-            " customer_id, transaction_date, amount, memo, reference, rule_id, occurrence,"
-            " created_by_id, now() FROM receivables_artransaction WHERE id = %s",
+            " customer_id, transaction_date, amount, memo, reference, cause, rule_id,"
+            " occurrence, journal_entry_id, created_by_id, created_at)"
+            " SELECT subledger, kind, invoice_id, citation_id, customer_id, transaction_date,"
+            " amount, memo, reference, cause || ':again', rule_id, occurrence,"
+            " journal_entry_id, created_by_id, now() FROM receivables_artransaction"
+            " WHERE id = %s",
             [row.pk],
         )
 

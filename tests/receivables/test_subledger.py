@@ -111,6 +111,7 @@ def test_the_database_refuses_a_wrong_sign_or_an_unposted_movement(ar_fees, ar_u
         "transaction_date": datetime.date(2026, 11, 2),
         "created_by_id": ar_users["tech"].pk,
         "reference": "R-1",
+        "cause": "R-1:invoice-1",
         "memo": "",
     }
 

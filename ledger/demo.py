@@ -272,7 +272,7 @@ def close_past_periods(log: Callable[[str], None]) -> None:
     supervisor = User.objects.get(username="supervisor")
     fy2026 = FiscalYear.objects.get(year=2026)
     if fy2026.periods.get(number=ADJUSTMENT_PERIOD).is_open:
-        close_fiscal_year(fy2026, actor=supervisor)
+        close_fiscal_year(fy2026, actor=supervisor, idempotency_key="demo")
     for period in FiscalPeriod.objects.filter(
         end_date__lt=dt.date(2026, 10, 1), status=PeriodStatus.OPEN
     ).order_by("fiscal_year__year", "number"):

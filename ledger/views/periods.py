@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ledger.forms.periods import FiscalYearForm, PeriodStatusForm
+from ledger.forms.journals import new_idempotency_key
+from ledger.forms.periods import FiscalYearForm, PeriodStatusForm, YearEndCloseForm
 from ledger.models import FiscalPeriod, FiscalYear
 from ledger.queries import fiscal_years_with_periods
 from ledger.services import close_period, create_fiscal_year, reopen_period
-from ledger.services.year_end import close_fiscal_year
+from ledger.services.year_end import close_fiscal_year, year_end_plan, year_has_ended
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
 
 # Closing and reopening periods is the Finance Supervisor's (DESIGN.md: "a supervisor closes
@@ -19,10 +20,17 @@ PERIOD_MANAGERS = frozenset({Role.FINANCE_SUPERVISOR})
 @role_required(FINANCE_STAFF | AUDIT_READERS)
 @require_GET
 def period_list(request: HttpRequest) -> HttpResponse:
+    return _render_period_list(request, FiscalYearForm())
+
+
+def _render_period_list(request: HttpRequest, year_form: FiscalYearForm) -> HttpResponse:
+    years = fiscal_years_with_periods()
     context = {
-        "years": fiscal_years_with_periods(),
+        "years": years,
         "can_manage": has_role(request.user, *PERIOD_MANAGERS),
-        "year_form": FiscalYearForm(),
+        # A year is closed into fund balance only once its last period has ended.
+        "ended_years": {year.pk for year in years if year_has_ended(year)},
+        "year_form": year_form,
     }
     return render(request, "ledger/period_list.html", context)
 
@@ -59,20 +67,45 @@ def _change_status(request: HttpRequest, pk: int, *, close: bool) -> HttpRespons
 
 
 @role_required(PERIOD_MANAGERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def fiscal_year_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows the closing entries the close would post; POST (the confirmation, with
+    the preview's one-time key and fingerprint) posts exactly those."""
     fiscal_year = get_object_or_404(FiscalYear, pk=pk)
-    try:
-        entries = close_fiscal_year(fiscal_year, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, f"{fiscal_year}: {' '.join(error.messages)}")
-    else:
-        if entries:
-            numbers = ", ".join(f"JE {entry.number}" for entry in entries)
-            messages.success(request, f"{fiscal_year} closed to fund balance: {numbers}.")
+    errors: list[str] = []
+    if request.method == "POST":
+        form = YearEndCloseForm(request.POST)
+        if not form.is_valid():
+            errors.append("The confirmation expired: review the closing entries, then post.")
         else:
-            messages.info(request, f"{fiscal_year} has nothing left to close.")
-    return redirect("ledger:period_list")
+            try:
+                entries = close_fiscal_year(
+                    fiscal_year,
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    expected_digest=form.cleaned_data["digest"],
+                )
+            except ValidationError as error:
+                errors.extend(error.messages)
+            else:
+                _report_close(request, fiscal_year, entries)
+                return redirect("ledger:period_list")
+    plan = year_end_plan(fiscal_year)
+    form = YearEndCloseForm(
+        initial={"idempotency_key": new_idempotency_key("yec"), "digest": plan.digest}
+    )
+    # What refused the confirmation, then why it cannot be posted now (each once).
+    problems = list(dict.fromkeys([*errors, *plan.problems]))
+    context = {"plan": plan, "form": form, "problems": problems}
+    return render(request, "ledger/year_end_close.html", context)
+
+
+def _report_close(request: HttpRequest, fiscal_year: FiscalYear, entries: list) -> None:
+    if entries:
+        numbers = ", ".join(f"JE {entry.number}" for entry in entries)
+        messages.success(request, f"{fiscal_year} closed to fund balance: {numbers}.")
+    else:
+        messages.info(request, f"{fiscal_year} has nothing left to close.")
 
 
 @role_required(PERIOD_MANAGERS)
@@ -80,8 +113,7 @@ def fiscal_year_close(request: HttpRequest, pk: int) -> HttpResponse:
 def fiscal_year_create(request: HttpRequest) -> HttpResponse:
     form = FiscalYearForm(request.POST)
     if not form.is_valid():
-        context = {"years": fiscal_years_with_periods(), "can_manage": True, "year_form": form}
-        return render(request, "ledger/period_list.html", context)
+        return _render_period_list(request, form)
     fiscal_year = create_fiscal_year(form.cleaned_data["year"], actor=request.user)
     messages.success(request, f"{fiscal_year} is in place with thirteen periods.")
     return redirect("ledger:period_list")

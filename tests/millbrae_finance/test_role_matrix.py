@@ -21,7 +21,6 @@ POST_ONLY: set[str] = {
     "ledger:period_close",
     "ledger:period_reopen",
     "ledger:fiscal_year_create",
-    "ledger:fiscal_year_close",
     "receivables:fee_approve",
     "receivables:fee_retire",
     "receivables:write_off_approve",

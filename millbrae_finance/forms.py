@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from millbrae_finance.audit import tracked_models
 
@@ -99,3 +100,41 @@ class RoleChangeFilterForm(forms.Form):
         if date_from and date_to and date_from > date_to:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
+
+
+class FocusFirstField:
+    """A data-entry form page puts the cursor in its first field, and after a refused
+    submit in the first field with an error, so a keyboard user starts typing at once.
+    List filters do not use it (they keep the search box's own autofocus), nor do forms
+    that sit beside a document (a rejection's reason), where focus would jump the page."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._focus(next(iter(self.visible_fields()), None))
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        refused = next((field for field in self.visible_fields() if field.errors), None)
+        if refused is not None:
+            self._focus(refused)
+
+    def _focus(self, bound_field) -> None:
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        if bound_field is not None:
+            bound_field.field.widget.attrs["autofocus"] = True
+
+
+class EntryForm(FocusFirstField, forms.Form):
+    """The base of every data-entry form (not list filters)."""
+
+
+class EntryModelForm(FocusFirstField, forms.ModelForm):
+    """The base of every data-entry model form."""
+
+
+# One rule for a NUL character in any text a form takes: refused beside the field, never
+# dropped silently (PostgreSQL text cannot hold one, and no keyboard types one). Django's
+# CharField applies this validator to every text field; a field that parses text into
+# something else (a customer number) calls it first.
+refuse_nul = ProhibitNullCharactersValidator()

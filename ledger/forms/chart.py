@@ -8,6 +8,7 @@ from django.db.models import Q
 from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode, Subledger
 from ledger.services.chart import NUMBER_FIXED
 from ledger.services.chart_import import MAX_IMPORT_BYTES
+from millbrae_finance.forms import EntryForm
 
 YES_NO_ANY = [("", "Active and inactive"), ("yes", "Active only"), ("no", "Inactive only")]
 CONTROL_CHOICES = [
@@ -43,7 +44,7 @@ class AccountFilterForm(forms.Form):
     control = forms.ChoiceField(label="Control account", choices=CONTROL_CHOICES, required=False)
 
 
-class AccountForm(forms.Form):
+class AccountForm(EntryForm):
     """Open or edit an account. Once journal lines point at it (locked), its fund,
     department and object show but cannot change."""
 
@@ -127,7 +128,7 @@ code_3 = RegexValidator(r"^[0-9]{3}$", "A fund code is 3 digits, for example 501
 code_4 = RegexValidator(r"^[0-9]{4}$", "A code of 4 digits, for example 4100.")
 
 
-class FundForm(forms.Form):
+class FundForm(EntryForm):
     code = forms.CharField(max_length=3, validators=[code_3], help_text="3 digits, e.g. 501.")
     name = forms.CharField(max_length=100)
     fund_type = forms.ChoiceField(label="Fund type", choices=FundType.choices)
@@ -139,7 +140,7 @@ class FundForm(forms.Form):
     )
 
 
-class DepartmentForm(forms.Form):
+class DepartmentForm(EntryForm):
     code = forms.CharField(max_length=4, validators=[code_4], help_text="4 digits, e.g. 4100.")
     name = forms.CharField(max_length=100)
     is_active = forms.BooleanField(
@@ -150,7 +151,7 @@ class DepartmentForm(forms.Form):
     )
 
 
-class ObjectCodeForm(forms.Form):
+class ObjectCodeForm(EntryForm):
     code = forms.CharField(max_length=4, validators=[code_4], help_text="4 digits, e.g. 4411.")
     name = forms.CharField(max_length=100)
     account_type = forms.ChoiceField(
@@ -166,7 +167,7 @@ class ObjectCodeForm(forms.Form):
     )
 
 
-class ChartImportForm(forms.Form):
+class ChartImportForm(EntryForm):
     """Step one sends a file; step two (confirm) sends back the text that was previewed."""
 
     file = forms.FileField(

@@ -20,6 +20,7 @@ from ledger.models import Account, JournalDraftStatus
 from ledger.queries import periods_in_order
 from ledger.services import LineSpec
 from ledger.services.journals import control_account_refusal
+from millbrae_finance.forms import BookDateField, EntryForm
 from millbrae_finance.money import MAX_DIGITS, ZERO
 
 LINES_PREFIX = "lines"
@@ -69,8 +70,8 @@ def _amount(text: str) -> Decimal:
 # ---------------------------------------------------------------- the entry and its lines
 
 
-class JournalDraftForm(forms.Form):
-    entry_date = forms.DateField(label="Entry date", widget=_date_input())
+class JournalDraftForm(EntryForm):
+    entry_date = BookDateField(label="Entry date", widget=_date_input())
     memo = forms.CharField(
         label="Memo",
         max_length=250,
@@ -269,8 +270,8 @@ class ParsedJournalFile:
     totals: LineTotals
 
 
-class JournalImportForm(forms.Form):
-    entry_date = forms.DateField(label="Entry date", widget=_date_input())
+class JournalImportForm(EntryForm):
+    entry_date = BookDateField(label="Entry date", widget=_date_input())
     memo = forms.CharField(label="Memo", max_length=250)
     file = forms.FileField(
         label="CSV file",
@@ -383,7 +384,7 @@ def parse_journal_csv(text: str, *, name: str = "") -> ParsedJournalFile:
 
 
 class ReverseEntryForm(forms.Form):
-    entry_date = forms.DateField(
+    entry_date = BookDateField(
         label="Reversal date",
         widget=_date_input(),
         help_text="In an open period; the reversal posts on this date.",
@@ -425,8 +426,8 @@ class EntryFilterForm(forms.Form):
         label="Period", queryset=periods_in_order(), required=False, empty_label="Any period"
     )
     source_module = forms.ChoiceField(label="Source", required=False)
-    date_from = forms.DateField(label="From", required=False, widget=_date_input())
-    date_to = forms.DateField(label="To", required=False, widget=_date_input())
+    date_from = BookDateField(label="From", required=False, widget=_date_input())
+    date_to = BookDateField(label="To", required=False, widget=_date_input())
     account = forms.CharField(
         label="Account",
         required=False,

@@ -2,6 +2,7 @@ from django import forms
 
 from ledger.models import FiscalPeriod, Fund
 from ledger.queries import periods_in_order
+from millbrae_finance.forms import BookDateField
 
 
 def _period_field(label: str) -> forms.ModelChoiceField:
@@ -63,4 +64,4 @@ class BalanceSheetForm(PeriodRangeForm):
 
 
 class AsOfDateForm(forms.Form):
-    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = BookDateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))

@@ -6,9 +6,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from millbrae_finance.forms import BookDateField
+from millbrae_finance.forms import BookDateField, EntryForm
 from receivables.citation_actions import CLERK_HEARING_STATUSES, MAX_REASON
-from receivables.forms.customers import NoNulCharField
 from receivables.models import CITATION_STATES, CitationKind, Customer, HearingStatus
 from receivables.queries.citations import SORT_CHOICES
 
@@ -18,7 +17,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CitationFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
@@ -53,7 +52,7 @@ class CitationFilterForm(forms.Form):
         return cleaned
 
 
-class CustomerNumberField(NoNulCharField):
+class CustomerNumberField(forms.CharField):
     """A customer by the number people quote (C000123, or just 123)."""
 
     def clean(self, value: str) -> Customer | None:
@@ -67,20 +66,20 @@ class CustomerNumberField(NoNulCharField):
         return customer
 
 
-class CitationForm(forms.Form):
+class CitationForm(EntryForm):
     """A citation as the officer wrote it."""
 
-    number = NoNulCharField(label="Citation number", max_length=20)
+    number = forms.CharField(label="Citation number", max_length=20)
     kind = forms.ChoiceField(label="Kind", choices=CitationKind.choices, initial="parking")
     issue_date = BookDateField(label="Issue date", widget=DATE_INPUT)
     # Any text gets through, so an unknown code is answered by the service beside the
     # field ("not a violation code in the fee schedule"), not by a generic choice error.
-    violation_code = NoNulCharField(label="Violation", max_length=30, widget=forms.Select)
-    plate = NoNulCharField(
+    violation_code = forms.CharField(label="Violation", max_length=30, widget=forms.Select)
+    plate = forms.CharField(
         label="Plate", max_length=12, required=False, help_text="Parking: the vehicle's plate."
     )
-    plate_state = NoNulCharField(label="Plate state", max_length=2, required=False, initial="CA")
-    respondent_name = NoNulCharField(
+    plate_state = forms.CharField(label="Plate state", max_length=2, required=False, initial="CA")
+    respondent_name = forms.CharField(
         label="Respondent",
         max_length=200,
         required=False,
@@ -92,9 +91,9 @@ class CitationForm(forms.Form):
         required=False,
         help_text="Registered owner or respondent, if a customer: C000123.",
     )
-    location = NoNulCharField(label="Location", max_length=200, required=False)
-    officer = NoNulCharField(label="Officer / badge", max_length=60, required=False)
-    notes = NoNulCharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    location = forms.CharField(label="Location", max_length=200, required=False)
+    officer = forms.CharField(label="Officer / badge", max_length=60, required=False)
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, violations: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -107,12 +106,12 @@ class CitationForm(forms.Form):
         return state
 
 
-class HearingForm(forms.Form):
+class HearingForm(EntryForm):
     status = forms.ChoiceField(label="Hearing status", choices=())
     hearing_date = BookDateField(
         label="Hearing date", required=False, widget=DATE_INPUT, help_text="When scheduled."
     )
-    note = NoNulCharField(label="Note", max_length=200, required=False)
+    note = forms.CharField(label="Note", max_length=200, required=False)
 
     def __init__(self, *args, choices: tuple[str, ...], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -123,8 +122,8 @@ class HearingForm(forms.Form):
         ]
 
 
-class DismissForm(forms.Form):
-    reason = NoNulCharField(
+class DismissForm(EntryForm):
+    reason = forms.CharField(
         label="Reason",
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -133,14 +132,14 @@ class DismissForm(forms.Form):
     )
 
 
-class ReduceForm(forms.Form):
+class ReduceForm(EntryForm):
     new_amount = forms.DecimalField(
         label="New fine", required=False, min_value=0, max_digits=12, decimal_places=2
     )
     amount_off = forms.DecimalField(
         label="Or take off", required=False, min_value=0, max_digits=12, decimal_places=2
     )
-    reason = NoNulCharField(
+    reason = forms.CharField(
         label="Reason",
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -158,7 +157,7 @@ class ReduceForm(forms.Form):
         return cleaned
 
 
-class AssignCustomerForm(forms.Form):
+class AssignCustomerForm(EntryForm):
     customer = CustomerNumberField(
         label="Customer", max_length=20, help_text="The registered owner or respondent: C000123."
     )

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ledger.forms.journals import AmountField
-from millbrae_finance.forms import BookDateField
-from receivables.forms.customers import NoNulCharField
+from millbrae_finance.forms import BookDateField, EntryForm
 from receivables.models import ReferralStatus, WriteOffStatus
 from receivables.queries.collections import find_document
 from receivables.referrals import DEFAULT_AGENCY
@@ -23,7 +22,7 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DocumentField(NoNulCharField):
+class DocumentField(forms.CharField):
     """An invoice or a citation by its number: "INV-000123" or "P100234"."""
 
     def clean(self, value):
@@ -36,7 +35,7 @@ class DocumentField(NoNulCharField):
         return document
 
 
-class WriteOffForm(forms.Form):
+class WriteOffForm(EntryForm):
     document = DocumentField(
         label="Invoice or citation",
         max_length=30,
@@ -45,7 +44,7 @@ class WriteOffForm(forms.Form):
     )
     amount = AmountField(label="Amount to write off ($)", required=True)
     write_off_date = BookDateField(label="Write-off date", widget=_date_input())
-    reason = NoNulCharField(
+    reason = forms.CharField(
         label="Reason",
         max_length=2000,
         help_text="Why it cannot be collected: returned by the agency, debtor deceased, "
@@ -55,13 +54,13 @@ class WriteOffForm(forms.Form):
 
 
 class WriteOffRejectForm(forms.Form):
-    note = NoNulCharField(
+    note = forms.CharField(
         label="Why it is rejected", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class WriteOffFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
@@ -104,7 +103,7 @@ class CandidateFilterForm(forms.Form):
 class ReferForm(forms.Form):
     """Refer the ticked items, or every candidate of the filter shown."""
 
-    agency = NoNulCharField(label="Collection agency", max_length=100, initial=DEFAULT_AGENCY)
+    agency = forms.CharField(label="Collection agency", max_length=100, initial=DEFAULT_AGENCY)
     referred_on = BookDateField(label="Referral date", widget=_date_input())
     refer_all = forms.BooleanField(
         label="Refer every candidate of this filter, on every page", required=False
@@ -128,7 +127,7 @@ class ReferForm(forms.Form):
 
 
 class ReferralFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
@@ -141,7 +140,7 @@ class ReferralFilterForm(forms.Form):
         choices=[("", "Any status"), ("active", "With the agency"), *ReferralStatus.choices],
         required=False,
     )
-    agency = NoNulCharField(label="Agency", required=False, max_length=100)
+    agency = forms.CharField(label="Agency", required=False, max_length=100)
     referred_on = BookDateField(label="Referred on", required=False, widget=_date_input())
     kind = forms.ChoiceField(label="Type", choices=KIND_CHOICES, required=False)
     sort = forms.ChoiceField(
@@ -158,10 +157,10 @@ class ReferralFilterForm(forms.Form):
 
 class ReferralFileForm(forms.Form):
     referred_on = BookDateField(widget=_date_input())
-    agency = NoNulCharField(max_length=100)
+    agency = forms.CharField(max_length=100)
 
 
-class StatusImportForm(forms.Form):
+class StatusImportForm(EntryForm):
     """The agency's status file: uploaded for the preview, then carried as text in the
     confirmation (the server reads and checks it again; the preview is never trusted)."""
 

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ledger.models import Account, AccountType
-from millbrae_finance.forms import BookDateField
+from millbrae_finance.forms import BookDateField, EntryForm, EntryModelForm, refuse_nul
 from receivables.fee_rules import FeeRule, Tier
 from receivables.fees import MAX_TIERS
 from receivables.models import (
@@ -30,15 +30,8 @@ def new_merge_key() -> str:
     return f"merge-{secrets.token_urlsafe(18)}"
 
 
-class NoNulCharField(forms.CharField):
-    """Text without NUL bytes, which PostgreSQL refuses to store or compare."""
-
-    def to_python(self, value: object) -> str:
-        return super().to_python(value).replace("\x00", "")
-
-
 class CustomerFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=200,
@@ -68,7 +61,7 @@ def _phone(value: str, label: str) -> str:
     return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(EntryModelForm):
     class Meta:
         model = Customer
         fields = [*CUSTOMER_FIELDS, "is_active"]
@@ -89,7 +82,6 @@ class CustomerForm(forms.ModelForm):
         for name, field in self.fields.items():
             if isinstance(field, forms.CharField):
                 field.strip = True
-                field.validators.append(_no_nul)
             if name == "kind":
                 field.choices = CustomerKind.choices
 
@@ -144,11 +136,6 @@ class CustomerForm(forms.ModelForm):
         return cleaned
 
 
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ValidationError("Remove the NUL character.")
-
-
 class CustomerNumberField(forms.ModelChoiceField):
     """A customer chosen by number: "C000045", "c45" or "45"."""
 
@@ -157,7 +144,8 @@ class CustomerNumberField(forms.ModelChoiceField):
     def to_python(self, value: object) -> Customer | None:
         if value in self.empty_values:
             return None
-        match = NUMBER.fullmatch(str(value).replace("\x00", "").strip())
+        refuse_nul(str(value))
+        match = NUMBER.fullmatch(str(value).strip())
         if not match:
             raise ValidationError("Enter a customer number, for example C000045.")
         customer = self.queryset.filter(pk=int(match.group(1))).first()
@@ -173,7 +161,7 @@ class CustomerNumberField(forms.ModelChoiceField):
         return value
 
 
-class CustomerMergeForm(forms.Form):
+class CustomerMergeForm(EntryForm):
     duplicate = CustomerNumberField(
         queryset=Customer.objects.all(),
         label="Duplicate (merged away)",
@@ -220,7 +208,7 @@ FEE_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,29}")
 
 
 class FeeFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=200,
@@ -236,16 +224,16 @@ class FeeFilterForm(forms.Form):
     )
 
 
-class FeeForm(forms.Form):
+class FeeForm(EntryForm):
     """A draft fee version; tiers as up to five rows of "up to / rate" (the last row may
     leave "up to" blank: no upper limit)."""
 
-    code = NoNulCharField(
+    code = forms.CharField(
         max_length=30,
         help_text="Capitals, digits and dashes, e.g. FALSE-ALARM. A new rate is a new "
         "version with the same code.",
     )
-    description = NoNulCharField(max_length=200)
+    description = forms.CharField(max_length=200)
     revenue_account = forms.ModelChoiceField(
         queryset=Account.objects.postable().filter(account_type=AccountType.REVENUE),
         label="Revenue account",
@@ -267,7 +255,7 @@ class FeeForm(forms.Form):
         decimal_places=6,
         help_text="Dollars per unit, or a percentage (10 means 10%).",
     )
-    unit_name = NoNulCharField(
+    unit_name = forms.CharField(
         label="Unit name",
         max_length=40,
         required=False,
@@ -289,7 +277,7 @@ class FeeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Blank: until replaced.",
     )
-    notes = NoNulCharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -354,7 +342,7 @@ class FeeForm(forms.Form):
         return cleaned
 
 
-class FeeCalculatorForm(forms.Form):
+class FeeCalculatorForm(EntryForm):
     code = forms.ChoiceField(label="Fee")
     on_date = BookDateField(
         label="Date",

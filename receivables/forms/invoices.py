@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from ledger.forms.journals import AmountField
 from ledger.models import Account
-from millbrae_finance.forms import BookDateField
-from receivables.forms.customers import CustomerNumberField, NoNulCharField
+from millbrae_finance.forms import BookDateField, EntryForm
+from receivables.forms.customers import CustomerNumberField
 from receivables.invoicing import MAX_LINES, LineInput
 from receivables.models import TERMS_CHOICES, ApprovalStatus, Customer
 from receivables.queries.invoices import INVOICE_STATES
@@ -41,7 +41,7 @@ class CustomerPickField(CustomerNumberField):
 
     def to_python(self, value: object) -> Customer | None:
         if isinstance(value, str):
-            words = value.replace("\x00", "").split()
+            words = value.split()
             value = words[0] if words else ""
         return super().to_python(value)
 
@@ -52,7 +52,7 @@ class CustomerPickField(CustomerNumberField):
 
 
 class InvoiceFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=200,
@@ -85,7 +85,7 @@ class InvoiceFilterForm(forms.Form):
         return cleaned
 
 
-class InvoiceForm(forms.Form):
+class InvoiceForm(EntryForm):
     """The invoice's header; its lines are the line formset."""
 
     customer = CustomerPickField(
@@ -97,13 +97,13 @@ class InvoiceForm(forms.Form):
     terms_days = forms.TypedChoiceField(
         label="Terms", choices=TERMS_CHOICES, coerce=int, initial=30
     )
-    description = NoNulCharField(
+    description = forms.CharField(
         label="Description",
         max_length=200,
         help_text="What the invoice is for; it prints under the customer's name.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    notes = NoNulCharField(
+    notes = forms.CharField(
         label="Notes",
         required=False,
         max_length=2000,
@@ -147,7 +147,7 @@ class InvoiceLineForm(forms.Form):
         decimal_places=3,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    description = NoNulCharField(label="Description", max_length=200, required=False)
+    description = forms.CharField(label="Description", max_length=200, required=False)
     revenue_account = forms.TypedChoiceField(label="Revenue account", required=False, coerce=int)
     amount = AmountField(label="Amount")
 
@@ -335,10 +335,10 @@ def customer_search_url() -> str:
     return reverse("receivables:invoice_customer_search")
 
 
-class CreditMemoForm(forms.Form):
+class CreditMemoForm(EntryForm):
     amount = AmountField(label="Amount to credit ($)", required=True)
     credit_date = BookDateField(label="Credit date", widget=_date_input())
-    reason = NoNulCharField(
+    reason = forms.CharField(
         label="Reason",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -350,7 +350,7 @@ CREDIT_MEMO_STATUS_CHOICES = [*ApprovalStatus.choices, ("all", "Any status")]
 
 
 class CreditMemoFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=200,
@@ -366,7 +366,7 @@ class CreditMemoFilterForm(forms.Form):
 
 
 class RejectCreditMemoForm(forms.Form):
-    note = NoNulCharField(
+    note = forms.CharField(
         label="Why it is rejected",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),

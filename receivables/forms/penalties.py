@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ledger.models import Account, AccountType
-from millbrae_finance.forms import BookDateField
-from receivables.forms.customers import NoNulCharField
+from millbrae_finance.forms import BookDateField, EntryForm
 from receivables.models import CitationKind, PenaltyAppliesTo, PenaltyCalculation, PenaltyRule
 from receivables.penalties import RULE_FIELDS
 
@@ -29,7 +28,7 @@ class RevenueAccountField(forms.ModelChoiceField):
 
 
 class PenaltyRuleFilterForm(forms.Form):
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
@@ -45,9 +44,9 @@ class PenaltyRuleFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=RULE_STATUS_CHOICES, required=False)
 
 
-class PenaltyRuleForm(forms.Form):
-    code = NoNulCharField(max_length=30, help_text="Capitals, digits and dashes, e.g. PKG-LATE-1.")
-    name = NoNulCharField(max_length=200, help_text="As it prints on a statement.")
+class PenaltyRuleForm(EntryForm):
+    code = forms.CharField(max_length=30, help_text="Capitals, digits and dashes, e.g. PKG-LATE-1.")
+    name = forms.CharField(max_length=200, help_text="As it prints on a statement.")
     applies_to = forms.ChoiceField(label="Applies to", choices=PenaltyAppliesTo.choices)
     citation_kind = forms.ChoiceField(
         label="Kind of citation",
@@ -101,7 +100,7 @@ class PenaltyRuleForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Blank: until changed.",
     )
-    notes = NoNulCharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, editing: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)

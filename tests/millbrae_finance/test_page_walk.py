@@ -1,0 +1,120 @@
+"""Every page every role reaches, on the demo data: no server error anywhere, and no link
+of a role's own navigation answering 403.
+
+The demo database once answered 500 on the auditor's first page (a model field named
+`items` in the audit trail). Each demo role walks from the home page like a person: the
+navigation, then every link each page shows, each URL pattern (and each of its formats)
+once. Then every URL pattern the role may open but did not reach is opened with a URL
+another role's pages showed. The demo is seeded once, for the whole walk (about 40 s).
+Timings are not asserted here: scripts/page_times.py reports them.
+"""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+
+from millbrae_finance.demo import DEMO_USERS
+from tests.millbrae_finance.test_role_matrix import POST_ONLY, all_patterns
+from tests.page_walk import open_page, pattern_of, visit_key, walk
+
+# Lists printed as a PDF are batch documents (every statement, every notice of a day):
+# seconds each, and rendered by their own tests. A single document's PDF is opened once.
+SKIPPED_FORMATS = {"pdf"}
+# Pages no role's pages link to that still answer a GET: opened from these URLs.
+UNLINKED = {
+    "password_change_done": "/accounts/password/done/",
+}
+# The demo has no manual journal; tests/ledger/test_journals.py opens those pages.
+NOT_IN_THE_DEMO = {
+    "ledger:journal_detail",
+    "ledger:journal_edit",
+    "ledger:journal_submit",
+    "ledger:journal_approve",
+    "ledger:journal_reject",
+}
+
+
+def demo_sample(name: str) -> str | None:
+    """A URL for a pattern whose page only a document in some state links to (a draft's
+    Edit, an issued invoice's Void) or only a form posts to: the demo's first such row.
+    Whatever it answers a GET with, it must not be a server error."""
+    from django.urls import reverse
+
+    from ledger.models import Account, JournalEntry
+    from receivables.models import CreditMemo, Fee, Invoice
+
+    rows = {
+        "ledger:entry_reverse": JournalEntry.objects.order_by("pk"),
+        "ledger:account_set_active": Account.objects.order_by("pk"),
+        "receivables:invoice_edit": Invoice.objects.filter(status="draft"),
+        "receivables:invoice_issue": Invoice.objects.filter(status="draft"),
+        "receivables:invoice_void": Invoice.objects.filter(status="issued"),
+        "receivables:credit_memo_approve": CreditMemo.objects.filter(status="pending"),
+        "receivables:credit_memo_reject": CreditMemo.objects.filter(status="pending"),
+        "receivables:fee_edit": Fee.objects.order_by("pk"),
+    }
+    row = rows[name].order_by("pk").first() if name in rows else None
+    return reverse(name, kwargs={"pk": row.pk}) if row else None
+
+
+@pytest.mark.django_db
+def test_every_page_of_every_role_answers_without_a_server_error_on_the_demo_data():
+    call_command("seed_demo", verbosity=0)
+    users = {}
+    for demo in DEMO_USERS:
+        users.setdefault(demo.role, demo.username)
+    opened_once: set[tuple[str, str]] = set()
+    visits_by_role = {}
+    seen_links: dict[str, str] = {}  # pattern -> a URL some page showed for it
+    for role, username in users.items():
+        client = Client(raise_request_exception=False)
+        client.force_login(User.objects.get(username=username))
+        visits, seen = walk(client, skip_keys=opened_once, skip_formats=SKIPPED_FORMATS)
+        opened_once |= {
+            visit_key(v.url, v.pattern)
+            for v in visits
+            if v.content_type.startswith("application/pdf")
+        }
+        visits_by_role[role] = (client, visits)
+        for url, link in seen.items():
+            pattern = pattern_of(url)
+            if pattern and not link.htmx and "format=" not in url:
+                seen_links.setdefault(pattern, url)
+
+    # The patterns a role may open that its own pages did not lead to.
+    unreached = []
+    for role, (client, visits) in visits_by_role.items():
+        reached = {v.pattern for v in visits}
+        for name, pattern in all_patterns():
+            allowed = getattr(pattern.callback, "allowed_roles", frozenset())
+            if role not in allowed or name in reached or name in POST_ONLY | NOT_IN_THE_DEMO:
+                continue
+            url = seen_links.get(name) or UNLINKED.get(name) or demo_sample(name)
+            if url is None:
+                unreached.append(f"{role.label}: {name}")
+                continue
+            visits.append(open_page(client, url, via="(another role's page)"))
+
+    errors = [
+        f"{role.label}: {v.status} {v.url} (linked from {v.via or 'the start'}) {v.error}"
+        for role, (_, visits) in visits_by_role.items()
+        for v in visits
+        if v.status >= 500
+    ]
+    forbidden = [
+        f"{role.label}: 403 {v.url} (a navigation link on {v.via or 'the start'})"
+        for role, (_, visits) in visits_by_role.items()
+        for v in visits
+        if v.status == 403 and v.in_navigation
+    ]
+    assert not errors, "Server errors:\n" + "\n".join(errors)
+    assert not forbidden, "Navigation links a role may not open:\n" + "\n".join(forbidden)
+    assert not unreached, (
+        "URL patterns a role may open that no page links to: link them, or add a URL to "
+        "UNLINKED or demo_sample:\n" + "\n".join(unreached)
+    )
+    # The walk reached something real: every role's pages, the admin for the admin.
+    counts = {role.label: len(visits) for role, (_, visits) in visits_by_role.items()}
+    assert all(count >= 15 for count in counts.values()), counts
+    assert sum(counts.values()) >= 300, counts

@@ -322,6 +322,17 @@ class InvoiceQuerySet(models.QuerySet):
         """Issued invoices with something still owed."""
         return self.issued().filter(balance__gt=0)
 
+    def with_written_off(self) -> "InvoiceQuerySet":
+        """Each invoice with `written_off`: an approved write-off took part of it, so
+        nothing owed reads "Written off", not "Paid"."""
+        return self.annotate(
+            written_off=models.Exists(
+                WriteOff.objects.filter(
+                    invoice=models.OuterRef("pk"), status=WriteOffStatus.APPROVED
+                )
+            )
+        )
+
 
 # Payment terms a city prints on an invoice: due on receipt, or net days.
 TERMS_CHOICES = [

@@ -35,6 +35,7 @@ INVOICE_STATES = [
     ("draft", "Draft"),
     ("open", "Issued, open"),
     ("paid", "Paid"),
+    ("written_off", "Written off"),
     ("void", "Void"),
 ]
 INVOICE_SORTS = {
@@ -94,7 +95,7 @@ def invoice_list(
 ) -> QuerySet[Invoice]:
     """Invoices matching a number or customer (number or name), a state, a customer and
     an invoice date range, in the chosen order (newest first unless told)."""
-    invoices = Invoice.objects.select_related("customer")
+    invoices = Invoice.objects.select_related("customer").with_written_off()
     text = clean_search_text(q)
     if text:
         match = Q(customer__name__icontains=text) | Q(description__icontains=text)
@@ -110,7 +111,9 @@ def invoice_list(
     elif status == "open":
         invoices = invoices.filter(status=InvoiceStatus.ISSUED, balance__gt=0)
     elif status == "paid":
-        invoices = invoices.filter(status=InvoiceStatus.ISSUED, balance=0)
+        invoices = invoices.filter(status=InvoiceStatus.ISSUED, balance=0, written_off=False)
+    elif status == "written_off":
+        invoices = invoices.filter(status=InvoiceStatus.ISSUED, balance=0, written_off=True)
     elif status == "void":
         invoices = invoices.filter(status=InvoiceStatus.VOID)
     if customer is not None:
@@ -123,14 +126,25 @@ def invoice_list(
 
 
 # The badge of each state, in the app's status colours: owed amber, settled green.
-STATE_CSS = {"draft": "draft", "open": "submitted", "paid": "posted", "void": "closed"}
+STATE_CSS = {
+    "draft": "draft",
+    "open": "submitted",
+    "paid": "posted",
+    "written_off": "closed",
+    "void": "closed",
+}
 
 
 def invoice_state(invoice: Invoice) -> tuple[str, str]:
     """(label, css class) of an invoice's state as the list and detail show it: an
-    issued invoice is open while something is owed, paid after."""
-    if invoice.status == InvoiceStatus.ISSUED:
-        key, label = ("open", "Open") if invoice.balance > 0 else ("paid", "Paid")
+    issued invoice is open while something is owed, then paid, or written off when an
+    approved write-off cleared it."""
+    if invoice.status == InvoiceStatus.ISSUED and invoice.balance > 0:
+        key, label = "open", "Open"
+    elif invoice.status == InvoiceStatus.ISSUED and getattr(invoice, "written_off", False):
+        key, label = "written_off", "Written off"  # Invoice.objects.with_written_off()
+    elif invoice.status == InvoiceStatus.ISSUED:
+        key, label = "paid", "Paid"
     else:
         key, label = invoice.status, invoice.get_status_display()
     return label, f"status-{STATE_CSS[key]}"
@@ -141,6 +155,7 @@ def invoice_detail(pk: int) -> Invoice:
     return (
         Invoice.objects.select_related("customer", "prepared_by", "issued_by", "journal_entry")
         .prefetch_related("lines__revenue_account", "lines__fee")
+        .with_written_off()
         .get(pk=pk)
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from receivables.demo import SINCE_FROM, SINCE_TO, seed_customers
 from receivables.models import Citation, Customer
 from receivables.writeoffs import approve_write_off, request_write_off
-from tests.receivables.conftest import make_citation, make_customer, pay
+from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +82,27 @@ def test_demo_customers_have_their_own_customer_since_dates(db):
     assert all(SINCE_FROM <= day <= SINCE_TO for day in since)
     years = {day.year for day in since}
     assert len(years) >= 15
+
+
+def test_invoices_say_paid_or_written_off_and_filter_by_it(client, ar_fees, ar_users):
+    customer = make_customer()
+    paid = make_invoice(customer, actor=ar_users["tech"], amount="25.00")
+    written = make_invoice(customer, actor=ar_users["tech"], amount="30.00")
+    pay(paid.number, "invoice", "25.00", actor=ar_users["clerk"])
+    write_off = request_write_off(
+        written,
+        amount=Decimal("30.00"),
+        reason="Business closed.",
+        write_off_date=datetime.date(2026, 11, 20),
+        actor=ar_users["tech"],
+    )
+    approve_write_off(write_off, actor=ar_users["supervisor"])
+    client.force_login(ar_users["clerk"])
+    url = reverse("receivables:invoice_list")
+
+    for status, invoice, label in [("paid", paid, "Paid"), ("written_off", written, "Written off")]:
+        response = client.get(url, {"status": status})
+        assert [row[0] for row in response.context["rows"]] == [invoice]
+        assert response.context["rows"][0][1] == label
+    detail = client.get(reverse("receivables:invoice_detail", args=[written.pk]))
+    assert "Written off</span>" in detail.content.decode()

@@ -42,7 +42,7 @@ def test_queryset_csv_response_streams_rows():
 def test_render_pdf_renders_a_template_with_static_css():
     pdf = render_pdf(
         "millbrae_finance/pdf/audit_history.html",
-        {"model_name": "Test record", "object_id": "7", "events": [], "usernames": {}},
+        {"record_name": "Test record #7", "events": [], "usernames": {}},
     )
     assert pdf.startswith(b"%PDF")
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()

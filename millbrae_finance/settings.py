@@ -201,6 +201,7 @@ PGHISTORY_DEFAULT_TRACKERS = (
 )
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PGHISTORY_APPEND_ONLY = True
+PGHISTORY_ADMIN_CLASS = "millbrae_finance.admin_events.EventsAdmin"
 
 LOGGING = {
     "version": 1,

@@ -184,3 +184,17 @@ def test_a_page_without_a_link_of_its_own_shows_its_section(client, role_users):
     assert 'class="subnav"' in page
     assert 'class="section-link current"' in page
     assert "Receivables" in page.split('class="section-link current"')[1][:40]
+
+
+def test_admin_events_list_with_facets_answers(client, role_users):
+    """pghistory's events admin under Django's facets (?_facets=True) answered 500."""
+    from millbrae_finance.models import CityClosure
+    from millbrae_finance.roles import Role
+
+    CityClosure.objects.create(date="2026-12-24", name="Christmas Eve")
+    client.force_login(role_users[Role.ADMINISTRATOR])
+    response = client.get(
+        "/admin/pghistory/events/", {"_facets": "True", "model": "millbrae_finance.cityclosure"}
+    )
+    assert response.status_code == 200
+    assert "Christmas Eve" in response.content.decode() or "insert" in response.content.decode()

@@ -230,13 +230,16 @@ def _shown(model: type[models.Model] | None, name: str, value: object) -> object
 
 def record_name(model: type[models.Model] | None, object_id: object, data: dict | None) -> str:
     """A record as people name it: "Citation P2000510", "Invoice INV-000012", "Customer
-    C000045"; a record with no number of its own keeps its id ("Fiscal period #12")."""
+    C000045", "User auditor"; a record with no number of its own keeps its id ("Fiscal
+    period #12")."""
     if model is None:
         return f"#{object_id}"
     name = str(model._meta.verbose_name).capitalize()
     number = None
+    # A user by their username ("User auditor"), as the audit trail's "By" column names them.
+    username_field = getattr(model, "USERNAME_FIELD", None)
     try:
-        field = model._meta.get_field("number")
+        field = model._meta.get_field(username_field or "number")
     except FieldDoesNotExist:
         # A number derived from the id (INV-000012, CM-000003): no query needed.
         if isinstance(getattr(model, "number", None), property) and str(object_id).isdigit():

@@ -196,3 +196,15 @@ def test_audit_log_pages_link_to_the_next_page(client, auditor):
     second = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure", "page": 2})
     assert second.context["page"].number == 2
     assert len(second.context["page"].object_list) == 5
+
+
+def test_audit_trail_names_a_user_by_username_not_database_id(client, auditor):
+    user = User.objects.create_user("rreview", password="x")
+    user.first_name = "Rae"
+    user.save()
+    client.force_login(auditor)
+    page = client.get(reverse("audit_log"), {"model": "auth.User"}).content.decode()
+    assert "User rreview" in page
+    assert f"User #{user.pk}<" not in page
+    history = client.get(reverse("audit_history", args=["auth.User", user.pk])).content.decode()
+    assert "User rreview: history" in history

@@ -102,7 +102,10 @@ def test_technician_enters_a_citation_and_a_supervisor_dismisses_it(page, live_s
     page.select_option("#id_status", "requested")
     page.fill("#id_note", "Says the curb was not painted")
     page.click("button:has-text('Record')")
-    expect(page.locator(".badge.status-submitted").first).to_contain_text("penalties held")
+    # The state badge ("Open") comes first; the hold is a badge of its own beside it.
+    expect(page.locator(".badge", has_text="penalties held")).to_contain_text(
+        "Review requested: penalties held"
+    )
 
     page.context.clear_cookies()
     log_in(page, live_server, "t_supervisor")

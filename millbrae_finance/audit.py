@@ -213,7 +213,8 @@ def _is_money(field: models.Field) -> bool:
 
 
 def _shown(model: type[models.Model] | None, name: str, value: object) -> object:
-    """A recorded value as a person reads it: an amount as money ($80.00, not 80.0)."""
+    """A recorded value as a person reads it: an amount as money ($80.00, not 80.0), a
+    moment in local time as the event's own time is shown."""
     if value is None or model is None:
         return value
     try:
@@ -225,6 +226,16 @@ def _shown(model: type[models.Model] | None, name: str, value: object) -> object
             return money(Decimal(str(value)))
         except InvalidOperation:
             return value
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Recorded in UTC ("2026-12-04T17:53:43.806289+00:00"); read, like the event's own
+        # time beside it, in Millbrae's time zone to the second.
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_naive(moment):
+            return value
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
     return value
 
 

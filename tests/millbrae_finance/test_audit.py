@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pghistory
@@ -208,3 +209,14 @@ def test_audit_trail_names_a_user_by_username_not_database_id(client, auditor):
     assert f"User #{user.pk}<" not in page
     history = client.get(reverse("audit_history", args=["auth.User", user.pk])).content.decode()
     assert "User rreview: history" in history
+
+
+def test_audit_trail_shows_a_recorded_moment_in_local_time_like_the_event(client, auditor):
+    user = User.objects.create_user("tzreview", password="x")
+    user.last_login = dt.datetime(2026, 12, 4, 17, 53, 43, 806289, tzinfo=dt.UTC)
+    user.save()
+    client.force_login(auditor)
+    history = client.get(reverse("audit_history", args=["auth.User", user.pk])).content.decode()
+    # 17:53:43 UTC is 09:53:43 in Millbrae (Pacific standard time).
+    assert "2026-12-04 09:53:43" in history
+    assert "2026-12-04T17:53:43" not in history

@@ -92,15 +92,18 @@ def audit_history(request: HttpRequest, label: str, object_id: str) -> HttpRespo
 def _audit_csv(events) -> HttpResponse:
     rows = list(events[:100_000])
     usernames = usernames_by_id(rows)
+    models_by_label = {label: model_from_label(label) for label in {e.pgh_obj_model for e in rows}}
     return csv_response(
         "audit-trail.csv",
-        ["when", "event", "record type", "record id", "user", "url", "changes"],
+        ["when", "event", "record type", "record id", "record", "user", "url", "changes"],
         (
             [
                 timezone.localtime(event.pgh_created_at).isoformat(),
                 event.pgh_label,
                 event.pgh_obj_model,
                 event.pgh_obj_id,
+                # As the page names it: "Citation P2600479", not only its database id.
+                record_name(models_by_label[event.pgh_obj_model], event.pgh_obj_id, event.pgh_data),
                 usernames.get(event.user_id, ""),
                 event.url or "",
                 json.dumps(event.pgh_diff or event.pgh_data, sort_keys=True, default=str),

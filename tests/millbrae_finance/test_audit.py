@@ -1,3 +1,4 @@
+import csv
 import datetime as dt
 import io
 
@@ -150,9 +151,18 @@ def test_audit_log_exports_csv(client, auditor):
     assert response["Content-Type"] == "text/csv"
     body = b"".join(response.streaming_content).decode()
     lines = body.strip().splitlines()
-    assert lines[0] == "when,event,record type,record id,user,url,changes"
+    assert lines[0] == "when,event,record type,record id,record,user,url,changes"
     assert len(lines) == 2
     assert "millbrae_finance.CityClosure" in lines[1]
+
+
+def test_audit_csv_names_each_record_as_the_page_does(client, auditor):
+    user = User.objects.create_user("csvreview", password="x")
+    client.force_login(auditor)
+    response = client.get(reverse("audit_log"), {"model": "auth.User", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    mine = [row for row in rows if row["record id"] == str(user.pk)]
+    assert mine and all(row["record"] == "User csvreview" for row in mine)
 
 
 def test_audit_history_page_and_pdf(client, auditor):

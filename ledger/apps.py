@@ -10,7 +10,7 @@ class LedgerConfig(AppConfig):
 
         from ledger.benchmarks import posting_workload, trial_balance_workload
         from ledger.demo import close_past_periods, seed_ledger
-        from ledger.journal_queries import journal_approval_work, open_draft_work
+        from ledger.queries.journals import journal_approval_work, open_draft_work
         from ledger.sources import register_source_documents
         from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.demo import register_demo_seeder

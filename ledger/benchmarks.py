@@ -29,7 +29,7 @@ from ledger.models import (
     FundType,
     ObjectCode,
 )
-from ledger.queries import trial_balance
+from ledger.queries.reports import trial_balance
 from ledger.services import (
     DUE_FROM_OBJECT,
     DUE_TO_OBJECT,

@@ -113,6 +113,11 @@ class ObjectCode(models.Model):
         return f"{self.code} {self.name}"
 
 
+def account_number(fund_code: str, department_code: str, object_code: str) -> str:
+    """The number of the account of a fund, department and object: 501-4100-4411."""
+    return f"{fund_code}-{department_code}-{object_code}"
+
+
 class AccountQuerySet(models.QuerySet):
     def postable(self) -> "AccountQuerySet":
         return self.filter(is_active=True, allows_posting=True)

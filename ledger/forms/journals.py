@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.urls import reverse
 
-from ledger.journal_queries import LineTotals
 from ledger.models import Account, JournalDraftStatus
-from ledger.queries import periods_in_order
+from ledger.queries.journals import LineTotals
+from ledger.queries.reports import periods_in_order
 from ledger.services import LineSpec
 from ledger.services.journals import control_account_refusal
 from millbrae_finance.forms import BookDateField, EntryForm

@@ -1,7 +1,7 @@
 from django import forms
 
 from ledger.models import FiscalPeriod, Fund
-from ledger.queries import periods_in_order
+from ledger.queries.reports import periods_in_order
 from millbrae_finance.forms import BookDateField
 
 

@@ -19,6 +19,7 @@ from ledger.models import (
     Department,
     Fund,
     ObjectCode,
+    account_number,
 )
 
 CONTROL_FIXED = (
@@ -44,11 +45,6 @@ def lock_chart() -> None:
     # scoped advisory lock makes them take turns, so two of them cannot pass one check.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHART_LOCK_KEY])
-
-
-def account_number(fund_code: str, department_code: str, object_code: str) -> str:
-    """The number of the account of a fund, department and object: 501-4100-4411."""
-    return f"{fund_code}-{department_code}-{object_code}"
 
 
 def default_account_name(fund_name: str, object_name: str) -> str:

@@ -24,12 +24,12 @@ from ledger.models import (
     JournalLine,
     ObjectCode,
     Subledger,
+    account_number,
 )
 from ledger.services.chart import (
     CODE_DIGITS,
     CONTROL_ACCOUNT_TYPES,
     CONTROL_FIXED,
-    account_number,
     default_account_name,
     lock_chart,
 )

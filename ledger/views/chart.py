@@ -24,7 +24,7 @@ from ledger.forms.chart import (
     ObjectCodeForm,
 )
 from ledger.models import Account, AccountType, Department, Fund, FundType, ObjectCode, Subledger
-from ledger.queries_chart import (
+from ledger.queries.chart import (
     CHART_EXPORT_FIELDS,
     account_has_lines,
     account_identity,

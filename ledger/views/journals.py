@@ -29,7 +29,8 @@ from ledger.forms.journals import (
     rows_of_lines,
     totals_of,
 )
-from ledger.journal_queries import (
+from ledger.models import JournalDraft, JournalDraftStatus
+from ledger.queries.journals import (
     DraftDetail,
     EntryDetail,
     account_matches,
@@ -40,7 +41,6 @@ from ledger.journal_queries import (
     journal_entry_detail,
     journal_entry_export_rows,
 )
-from ledger.models import JournalDraft, JournalDraftStatus
 from ledger.services import (
     approve_journal_draft,
     reject_journal_draft,

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ledger.forms.journals import new_idempotency_key
 from ledger.forms.periods import FiscalYearForm, PeriodStatusForm, YearEndCloseForm
 from ledger.models import FiscalPeriod, FiscalYear
-from ledger.queries import fiscal_years_with_periods
+from ledger.queries.reports import fiscal_years_with_periods
 from ledger.services import close_period, create_fiscal_year, reopen_period
 from ledger.services.year_end import close_fiscal_year, year_end_plan, year_has_ended
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required

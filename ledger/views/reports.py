@@ -20,7 +20,7 @@ from ledger.forms.reports import (
     TrialBalanceForm,
 )
 from ledger.models import Account
-from ledger.queries import (
+from ledger.queries.reports import (
     account_activity,
     balance_sheet,
     revenue_expenditure_statement,

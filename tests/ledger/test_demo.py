@@ -25,7 +25,7 @@ def test_demo_ledger_posts_a_balanced_year_once(db):
 def _closes_fy2026_into_fund_balance():
     # Part of the test above: a full demo seed takes seconds, so it is loaded once.
     from ledger.models import FiscalPeriod
-    from ledger.queries import trial_balance
+    from ledger.queries.reports import trial_balance
 
     assert JournalEntry.objects.filter(source_document="FY2026-CLOSE").count() >= 3
     first = FiscalPeriod.objects.get(fiscal_year__year=2027, number=1)

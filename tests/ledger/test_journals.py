@@ -1111,7 +1111,7 @@ def test_amounts_refuse_what_is_not_money(typed):
 
 
 def test_account_names_are_found_for_a_number_followed_by_its_name(books):
-    from ledger.journal_queries import account_names
+    from ledger.queries.journals import account_names
 
     names = account_names([POSTAGE, f"{CASH} General Fund: Pooled cash", "", "999-0000-0000"])
     assert set(names) == {POSTAGE, f"{CASH} General Fund: Pooled cash"}

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from ledger.models import Account, AccountType, FiscalPeriod, Fund, JournalEntry, ObjectCode
-from ledger.queries import balance_sheet, revenue_expenditure_statement, trial_balance
+from ledger.queries.reports import balance_sheet, revenue_expenditure_statement, trial_balance
 from ledger.services import close_period, create_account, create_fiscal_year
 from ledger.services.year_end import close_fiscal_year, year_end_plan
 from tests.ledger.conftest import post

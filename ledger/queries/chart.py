@@ -7,8 +7,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Model, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
-from ledger.models import NORMAL_BALANCE, Account, Department, Fund, ObjectCode
-from ledger.services.chart import account_number
+from ledger.models import (
+    NORMAL_BALANCE,
+    Account,
+    Department,
+    Fund,
+    ObjectCode,
+    account_number,
+)
 
 # The export has the import's columns (plus the derived number and normal balance), so an
 # exported chart, edited in a spreadsheet, imports again.

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ledger.forms.journals import new_idempotency_key
 from ledger.forms.periods import FiscalYearForm, PeriodStatusForm, YearEndCloseForm
-from ledger.models import FiscalPeriod, FiscalYear
+from ledger.models import ADJUSTMENT_PERIOD, FiscalPeriod, FiscalYear
 from ledger.queries.reports import fiscal_years_with_periods
 from ledger.services import close_period, create_fiscal_year, reopen_period
 from ledger.services.year_end import close_fiscal_year, year_end_plan, year_has_ended
@@ -30,6 +30,12 @@ def _render_period_list(request: HttpRequest, year_form: FiscalYearForm) -> Http
         "can_manage": has_role(request.user, *PERIOD_MANAGERS),
         # A year is closed into fund balance only once its last period has ended.
         "ended_years": {year.pk for year in years if year_has_ended(year)},
+        # Its adjustment period closed, a year takes no closing entries any more.
+        "finished_years": {
+            year.pk
+            for year in years
+            if any(p.number == ADJUSTMENT_PERIOD and not p.is_open for p in year.periods.all())
+        },
         "year_form": year_form,
     }
     return render(request, "ledger/period_list.html", context)

@@ -234,3 +234,19 @@ def test_only_the_supervisor_sees_or_confirms_the_close(
     assert client.get(url).status_code == 403
     assert client.post(url, {"idempotency_key": "k", "digest": "0" * 64}).status_code == 403
     assert not closing_entries().exists()
+
+
+def test_periods_page_offers_no_close_for_a_year_whose_adjustment_period_is_closed(
+    client, closable, supervisor
+):
+    preview_url = reverse("ledger:fiscal_year_close", args=[closable.pk])
+    with time_machine.travel(AFTER_YEAR_END, tick=False):
+        close_period(
+            FiscalPeriod.objects.get(fiscal_year=closable, number=13),
+            actor=supervisor,
+            reason="Year closed",
+        )
+        client.force_login(supervisor)
+        page = client.get(reverse("ledger:period_list")).content.decode()
+    assert preview_url not in page
+    assert "Closed: its adjustment period is closed" in page

@@ -214,13 +214,21 @@ def _is_money(field: models.Field) -> bool:
 
 def _shown(model: type[models.Model] | None, name: str, value: object) -> object:
     """A recorded value as a person reads it: an amount as money ($80.00, not 80.0), a
-    moment in local time as the event's own time is shown."""
+    moment in local time as the event's own time is shown, a document it points at by
+    its number."""
     if value is None or model is None:
         return value
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         field = next((f for f in model._meta.concrete_fields if f.attname == name), None)
+    if (
+        isinstance(field, models.ForeignKey)
+        and isinstance(getattr(field.related_model, "number", None), property)
+        and str(value).isdigit()
+    ):
+        # A document it points at by its number ("Journal entry 0001352"), not its id.
+        return record_name(field.related_model, value, None)
     if field is not None and _is_money(field) and not isinstance(value, bool):
         try:
             return money(Decimal(str(value)))

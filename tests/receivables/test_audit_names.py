@@ -35,3 +35,15 @@ def test_audit_history_of_an_invoice_is_titled_by_its_number(client, ar_fees, ar
     assert f"<h1>Invoice {invoice.number}: history</h1>" in html
     assert "$80.00" in html
     assert "80.0<" not in html
+
+
+def test_audit_history_names_the_journal_entry_a_document_posted(client, ar_fees, ar_users):
+    invoice = make_invoice(make_customer(), actor=ar_users["tech"], amount="80.00")
+    assert invoice.journal_entry_id is not None
+    client.force_login(ar_users["auditor"])
+
+    url = reverse("audit_history", args=["receivables.Invoice", invoice.pk])
+    html = client.get(url).content.decode()
+
+    assert f"Journal entry {invoice.journal_entry.number}" in html
+    assert f"<ins>{invoice.journal_entry_id}</ins>" not in html

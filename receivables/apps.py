@@ -17,9 +17,14 @@ class ReceivablesConfig(AppConfig):
         from receivables.demo import seed_customers, seed_fees
         from receivables.merge import register_customer_merge
         from receivables.models import ArSubledger
-        from receivables.payments import CitationTarget, CustomerBalanceTarget, InvoiceTarget
         from receivables.penalties_demo import seed_penalty_rules
-        from receivables.subledger import move_documents, subledger_total
+        from receivables.queries.subledger import subledger_total
+        from receivables.services.payments import (
+            CitationTarget,
+            CustomerBalanceTarget,
+            InvoiceTarget,
+        )
+        from receivables.subledger import move_documents
         from receivables.views import citations, collections, invoices, penalties
 
         register_nav_item(

@@ -18,9 +18,9 @@ from ledger.models import Account
 from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import to_money
 from millbrae_finance.payment_targets import payment_target_type
-from receivables.citations import issue_citation
-from receivables.invoicing import LineInput, create_invoice, issue_invoice
 from receivables.models import Citation, Customer, Invoice
+from receivables.services.citations import issue_citation
+from receivables.services.invoices import LineInput, create_invoice, issue_invoice
 
 SEED = 94031
 FIRST_DAY = dt.date(2025, 12, 1)
@@ -232,11 +232,11 @@ def seed_collections(log: Callable[[str], None]) -> None:
     """The follow-up work of the demo year: past-due notices, a few old citations with
     the collection agency, an approved and a pending write-off, an approved and a
     pending credit memo, so the home-page queues and the collection screens have work."""
-    from receivables.credit_memos import approve_credit_memo, prepare_credit_memo
     from receivables.dunning import send_notices
     from receivables.models import CreditMemo, DunningNotice, WriteOff
-    from receivables.referrals import refer_items
-    from receivables.writeoffs import approve_write_off, request_write_off
+    from receivables.services.credit_memos import approve_credit_memo, prepare_credit_memo
+    from receivables.services.referrals import refer_items
+    from receivables.services.write_offs import approve_write_off, request_write_off
 
     if DunningNotice.objects.exists() or WriteOff.objects.exists():
         log("Receivables follow-up: already seeded.")

@@ -22,7 +22,7 @@ from receivables.models import (
     FeeStatus,
     FeeTier,
 )
-from receivables.services import build_customer
+from receivables.services.customers import build_customer
 
 DEMO_PEOPLE = 300
 DEMO_BUSINESSES = 60

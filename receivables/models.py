@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from millbrae_finance.money import MoneyField, QuantityField, RateField
+from millbrae_finance.roles import Role
 from receivables.fee_rules import FeeRule
 
 
@@ -1015,3 +1016,35 @@ class ArTransaction(models.Model):
     @property
     def document_number(self) -> str:
         return self.invoice.number if self.invoice_id else self.citation.number
+
+
+def wrong_kind(fee: Fee, kind: str) -> str:
+    """Why a violation code does not go on a citation of this kind."""
+
+    def a(label: str) -> str:
+        return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
+    theirs = CitationKind(fee.violation_kind).label.lower()
+    ours = CitationKind(kind).label.lower()
+    return f"{fee.code} is {a(theirs)} violation, not {a(ours)} one."
+
+
+# The hearing statuses that may follow each; a decision that reduces or dismisses goes
+# through the supervisor's reduce_citation / dismiss_citation.
+HEARING_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    HearingStatus.NONE: (HearingStatus.REQUESTED, HearingStatus.SCHEDULED),
+    HearingStatus.REQUESTED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
+    # Scheduled again: the hearing moved to another date.
+    HearingStatus.SCHEDULED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
+    # An initial review upheld: the respondent may still ask for an administrative hearing.
+    HearingStatus.UPHELD: (HearingStatus.SCHEDULED,),
+    HearingStatus.REDUCED: (),
+    HearingStatus.DISMISSED: (),
+}
+CITATION_DECIDERS = frozenset({Role.FINANCE_SUPERVISOR})
+
+# A referral the agency is still working.
+ACTIVE_STATUSES = (ReferralStatus.REFERRED, ReferralStatus.COLLECTING)
+
+# Contact fields a survivor takes from the duplicate when its own are blank.
+FILLED_ON_MERGE = ("care_of", "phone", "phone_alt", "email")

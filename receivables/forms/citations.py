@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from millbrae_finance.forms import BookDateField, EntryForm
-from receivables.citation_actions import CLERK_HEARING_STATUSES, MAX_REASON
 from receivables.models import CITATION_STATES, CitationKind, Customer, HearingStatus
 from receivables.queries.citations import SORT_CHOICES
+from receivables.services.citations import CLERK_HEARING_STATUSES, MAX_REASON
 
 CUSTOMER_NUMBER = re.compile(r"[cC]?\s*0*([0-9]{1,9})")
 REASON_REQUIRED = "Say why: the reason goes in the audit trail."

@@ -11,7 +11,7 @@ from ledger.forms.journals import AmountField
 from millbrae_finance.forms import BookDateField, EntryForm
 from receivables.models import ReferralStatus, WriteOffStatus
 from receivables.queries.collections import find_document
-from receivables.referrals import DEFAULT_AGENCY
+from receivables.services.referrals import DEFAULT_AGENCY
 
 STATUS_FILE_MAX_BYTES = 2_000_000
 KIND_CHOICES = [("", "Invoices and citations"), ("invoice", "Invoices"), ("citation", "Citations")]

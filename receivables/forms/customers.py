@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from ledger.models import Account, AccountType
 from millbrae_finance.forms import BookDateField, EntryForm, EntryModelForm, refuse_nul
 from receivables.fee_rules import FeeRule, Tier
-from receivables.fees import MAX_TIERS
 from receivables.models import (
     CitationKind,
     ContactMethod,
@@ -18,7 +17,8 @@ from receivables.models import (
     Fee,
     FeeStatus,
 )
-from receivables.services import CUSTOMER_FIELDS
+from receivables.services.customers import CUSTOMER_FIELDS
+from receivables.services.fees import MAX_TIERS
 
 STATUS_CHOICES = [("", "Active"), ("inactive", "Inactive or merged"), ("all", "All")]
 ZIP_CODE = re.compile(r"([0-9]{5})(?:-?([0-9]{4}))?")

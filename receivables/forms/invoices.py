@@ -11,9 +11,9 @@ from ledger.forms.journals import AmountField
 from ledger.models import Account
 from millbrae_finance.forms import BookDateField, EntryForm
 from receivables.forms.customers import CustomerNumberField
-from receivables.invoicing import MAX_LINES, LineInput
 from receivables.models import TERMS_CHOICES, ApprovalStatus, Customer
 from receivables.queries.invoices import INVOICE_STATES
+from receivables.services.invoices import MAX_LINES, LineInput
 
 LINES_PREFIX = "lines"
 BLANK_ROWS_NEW = 3  # a new invoice without JavaScript: this many rows to fill in

@@ -5,21 +5,17 @@ the notice to the registered owner or respondent prints."""
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
 from millbrae_finance.money import to_money
-from receivables.citation_actions import (
-    CITATION_DECIDERS,
-    HEARING_TRANSITIONS,
-    OpenPart,
-    open_parts,
-)
 from receivables.fee_rules import FeeRule
 from receivables.models import (
+    CITATION_DECIDERS,
     HEARING_HOLDS,
+    HEARING_TRANSITIONS,
     ArKind,
     ArTransaction,
     Citation,
@@ -29,7 +25,10 @@ from receivables.models import (
     PenaltyAppliesTo,
     PenaltyCalculation,
     PenaltyRule,
+    wrong_kind,
 )
+from receivables.queries.subledger import OpenPart
+from receivables.queries.subledger import open_parts as subledger_open_parts
 
 MAX_SEARCH_CHARS = 100
 CUSTOMER_NUMBER = re.compile(r"[cC]0*([0-9]{1,9})")
@@ -325,8 +324,7 @@ class FineLookup:
 def fine_on(code: str, on_date: dt.date | None, kind: str = "") -> FineLookup:
     """The fine a violation code carries on an issue date, or why there is none (also
     when the code is the violation of another kind of citation than `kind`)."""
-    from receivables.citations import wrong_kind
-    from receivables.fees import fee_in_effect
+    from receivables.queries.fees import fee_in_effect
 
     code = code.replace("\x00", "").strip().upper()[:30]
     if not code:
@@ -398,3 +396,15 @@ def citation_notice(citation: Citation, *, today: dt.date) -> CitationNotice:
         schedule=schedule,
         addressee=addressee,
     )
+
+
+def open_parts(citation: Citation) -> list[OpenPart]:
+    """The fine and each penalty charged, with what is left of each (see
+    subledger.open_parts); the fine named and on the violation's revenue account."""
+    fine_account = citation.violation.revenue_account
+    return [
+        replace(part, label=f"Fine ({citation.violation.code})", account=fine_account)
+        if not part.label  # the charge: the fine itself
+        else replace(part, account=part.account or fine_account)
+        for part in subledger_open_parts(citation)
+    ]

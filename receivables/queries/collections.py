@@ -28,6 +28,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, LPad, NullIf
 from millbrae_finance.money import ZERO
 from receivables.dunning import customers_promised_time
 from receivables.models import (
+    ACTIVE_STATUSES,
     HEARING_HOLDS,
     ArKind,
     ArTransaction,
@@ -37,8 +38,6 @@ from receivables.models import (
     WriteOff,
     WriteOffStatus,
 )
-from receivables.referrals import ACTIVE_STATUSES
-from receivables.writeoffs import pending_write_off_total
 
 Document = Invoice | Citation
 INVOICE_NUMBER = re.compile(r"INV-?0*([0-9]{1,9})", re.IGNORECASE)
@@ -435,3 +434,16 @@ def referral_file_rows(*, referred_on: dt.date, agency: str) -> list[list]:
             ]
         )
     return rows
+
+
+def pending_write_off_total(document: Document, *, exclude: WriteOff | None = None) -> Decimal:
+    """What pending write-off requests of the document already ask for."""
+    rows = WriteOff.objects.filter(status=WriteOffStatus.PENDING, **document_filter(document))
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude.pk)
+    return rows.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def document_filter(document: Document) -> dict:
+    """The keyword that points a write-off or referral at its document."""
+    return {"invoice": document} if isinstance(document, Invoice) else {"citation": document}

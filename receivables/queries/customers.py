@@ -8,8 +8,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
-from receivables.models import Customer, CustomerMerge, Fee
-from receivables.services import FILLED_ON_MERGE
+from receivables.models import FILLED_ON_MERGE, Customer, CustomerMerge, Fee
 
 # Longer input is not a search a person types; cutting it keeps the tsquery small.
 MAX_SEARCH_CHARS = 200

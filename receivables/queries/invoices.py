@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from millbrae_finance.money import ZERO
 from receivables.fee_rules import FeeRule, calculate_fee
-from receivables.fees import fee_in_effect, terms_of
 from receivables.models import (
     ApprovalStatus,
     ArKind,
@@ -25,6 +24,7 @@ from receivables.models import (
     InvoiceStatus,
 )
 from receivables.queries.customers import clean_search_text
+from receivables.queries.fees import fee_in_effect, terms_of
 
 INVOICE_NUMBER = re.compile(r"(?:INV-?)?0*([0-9]{1,9})", re.IGNORECASE)
 MEMO_NUMBER = re.compile(r"(?:CM-?)?0*([0-9]{1,9})", re.IGNORECASE)

@@ -18,14 +18,6 @@ from millbrae_finance.csv_export import csv_response
 from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required, user_roles
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
-from receivables.citation_actions import (
-    CITATION_DECIDERS,
-    assign_citation_customer,
-    dismiss_citation,
-    reduce_citation,
-    set_hearing_status,
-)
-from receivables.citations import issue_citation
 from receivables.forms.citations import (
     AssignCustomerForm,
     CitationFilterForm,
@@ -48,6 +40,14 @@ from receivables.queries.citations import (
 )
 from receivables.queries.citations import citation_detail as load_citation
 from receivables.queries.citations import citation_list as list_citations
+from receivables.services.citations import (
+    CITATION_DECIDERS,
+    assign_citation_customer,
+    dismiss_citation,
+    issue_citation,
+    reduce_citation,
+    set_hearing_status,
+)
 
 CITATION_READERS = FINANCE_STAFF | {Role.COUNTER_CLERK, Role.AUDITOR, Role.ADMINISTRATOR}
 CITATIONS_PER_PAGE = 50

@@ -24,7 +24,7 @@ from receivables.forms.collections import (
 )
 from receivables.models import WriteOff, WriteOffStatus
 from receivables.queries import collections as queries
-from receivables.referrals import (
+from receivables.services.referrals import (
     StatusImportRefused,
     import_referral_statuses,
     import_totals,
@@ -32,13 +32,13 @@ from receivables.referrals import (
     read_status_file,
     refer_items,
 )
-from receivables.views import aging
-from receivables.writeoffs import (
+from receivables.services.write_offs import (
     WRITE_OFF_APPROVERS,
     approve_write_off,
     reject_write_off,
     request_write_off,
 )
+from receivables.views import aging
 
 # The Auditor reads and exports every collections list; finance staff act on them.
 COLLECTIONS_READERS = FINANCE_STAFF | {Role.AUDITOR}

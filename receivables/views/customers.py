@@ -14,15 +14,6 @@ from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from receivables.aging import customer_receivables
 from receivables.fee_rules import Calculation, FeeRule, calculate_fee
-from receivables.fees import (
-    FEE_FIELDS,
-    approve_fee,
-    create_fee,
-    fee_in_effect,
-    retire_fee,
-    terms_of,
-    update_fee,
-)
 from receivables.forms import (
     CustomerFilterForm,
     CustomerForm,
@@ -49,7 +40,20 @@ from receivables.queries import (
 )
 from receivables.queries import fee_detail as load_fee
 from receivables.queries import fee_list as list_fees
-from receivables.services import CUSTOMER_FIELDS, create_customer, merge_customers, update_customer
+from receivables.queries.fees import fee_in_effect, terms_of
+from receivables.services.customers import (
+    CUSTOMER_FIELDS,
+    create_customer,
+    merge_customers,
+    update_customer,
+)
+from receivables.services.fees import (
+    FEE_FIELDS,
+    approve_fee,
+    create_fee,
+    retire_fee,
+    update_fee,
+)
 
 CUSTOMER_READERS = FINANCE_STAFF | {Role.COUNTER_CLERK, Role.AUDITOR, Role.ADMINISTRATOR}
 CUSTOMER_MERGERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})

@@ -20,14 +20,6 @@ from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import fragment_wanted
-from receivables.credit_memos import (
-    CREDIT_MEMO_APPROVERS,
-    approve_credit_memo,
-    creditable_amount,
-    pending_credits,
-    prepare_credit_memo,
-    reject_credit_memo,
-)
 from receivables.forms.invoices import (
     BLANK_ROWS_NEW,
     CreditMemoFilterForm,
@@ -40,14 +32,6 @@ from receivables.forms.invoices import (
     line_rows_of,
     parsed_number,
     posted_rows,
-)
-from receivables.invoicing import (
-    MAX_LINES,
-    allowed_free_line_accounts,
-    create_invoice,
-    issue_invoice,
-    update_invoice,
-    void_draft_invoice,
 )
 from receivables.models import ApprovalStatus, Citation, CreditMemo, Invoice, InvoiceStatus
 from receivables.queries.customers import search_customers
@@ -69,6 +53,22 @@ from receivables.queries.invoices import (
 from receivables.queries.invoices import invoice_detail as load_invoice
 from receivables.queries.invoices import (
     invoice_list as list_invoices,
+)
+from receivables.services.credit_memos import (
+    CREDIT_MEMO_APPROVERS,
+    approve_credit_memo,
+    creditable_amount,
+    pending_credits,
+    prepare_credit_memo,
+    reject_credit_memo,
+)
+from receivables.services.invoices import (
+    MAX_LINES,
+    allowed_free_line_accounts,
+    create_invoice,
+    issue_invoice,
+    update_invoice,
+    void_draft_invoice,
 )
 
 INVOICE_READERS = FINANCE_STAFF | {Role.COUNTER_CLERK, Role.AUDITOR, Role.ADMINISTRATOR}

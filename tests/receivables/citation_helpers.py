@@ -51,8 +51,8 @@ def role_matrix_samples(users: dict) -> dict:
     from django.contrib.auth.models import User
     from django.utils import timezone
 
-    from receivables.citations import issue_citation
     from receivables.models import Fee, FeeStatus
+    from receivables.services.citations import issue_citation
     from tests.conftest import make_user
     from tests.receivables.conftest import make_ar_chart
 

@@ -5,7 +5,7 @@ import pytest
 
 from ledger.models import Account
 from receivables.models import Customer, Fee
-from receivables.services import build_customer
+from receivables.services.customers import build_customer
 
 
 def make_customer(name: str = "Garcia, Maria", **values) -> Customer:
@@ -240,7 +240,7 @@ def make_invoice(
 ):
     """An invoice with one free line, issued (posted) unless issue=False. Needs ar_fees
     (free lines bill to accounts the fee schedule uses)."""
-    from receivables.invoicing import LineInput, create_invoice, issue_invoice
+    from receivables.services.invoices import LineInput, create_invoice, issue_invoice
 
     invoice = create_invoice(
         customer,
@@ -273,7 +273,7 @@ def make_citation(
     number: str | None = None,
 ):
     """An entered (posted) citation. Needs ar_fees."""
-    from receivables.citations import issue_citation
+    from receivables.services.citations import issue_citation
 
     return issue_citation(
         number=number or f"P{next(_citation_numbers)}",

@@ -10,7 +10,7 @@ import time_machine
 
 from receivables.aging import AgingBy, AgingKind, aging, customer_receivables, open_items
 from receivables.models import ArSubledger
-from receivables.subledger import subledger_total
+from receivables.queries.subledger import subledger_total
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db

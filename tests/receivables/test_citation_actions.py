@@ -9,13 +9,6 @@ import time_machine
 from django.core.exceptions import ValidationError
 from pghistory.core import event_models
 
-from receivables.citation_actions import (
-    assign_citation_customer,
-    dismiss_citation,
-    open_parts,
-    reduce_citation,
-    set_hearing_status,
-)
 from receivables.models import (
     ArKind,
     ArTransaction,
@@ -23,9 +16,16 @@ from receivables.models import (
     CitationStatus,
     HearingStatus,
 )
-from receivables.payments import open_items_for_customer
 from receivables.penalties import run_penalty_batch
 from receivables.queries.citations import citation_notice, escalation_schedule
+from receivables.services.citations import (
+    assign_citation_customer,
+    dismiss_citation,
+    open_parts,
+    reduce_citation,
+    set_hearing_status,
+)
+from receivables.services.payments import open_items_for_customer
 from tests.receivables.citation_helpers import entry_lines, make_late_rule
 from tests.receivables.conftest import make_citation, make_customer, make_fee, pay
 
@@ -115,7 +115,7 @@ def test_issue_posts_the_fine_in_effect_on_the_issue_date(ar_fees, ar_users):
     ],
 )
 def test_issue_refuses_bad_input_beside_the_field(ar_fees, ar_users, values, field, text):
-    from receivables.citations import issue_citation
+    from receivables.services.citations import issue_citation
 
     data = {
         "number": "P555001",
@@ -448,7 +448,7 @@ def test_hearing_date_within_the_limits(ar_fees, ar_users):
 
 def test_dismissal_recalls_the_citation_from_the_collection_agency(ar_fees, ar_users):
     from receivables.models import CollectionReferral, ReferralStatus
-    from receivables.referrals import refer_items
+    from receivables.services.referrals import refer_items
     from tests.receivables.conftest import make_citation
 
     citation = make_citation(actor=ar_users["tech"], issue_date=datetime.date(2026, 6, 1))

@@ -295,7 +295,7 @@ def test_notice_pdf(client, ar_fees, ar_users):
 
 
 def test_hearing_page_of_a_dismissed_citation_has_nothing_to_record(client, ar_fees, ar_users):
-    from receivables.citation_actions import dismiss_citation
+    from receivables.services.citations import dismiss_citation
 
     citation = make_citation(actor=ar_users["tech"])
     dismiss_citation(citation, reason="Void ticket", actor=ar_users["supervisor"])
@@ -310,7 +310,7 @@ def test_hearing_page_of_a_dismissed_citation_has_nothing_to_record(client, ar_f
 
 
 def test_notice_pdf_to_a_customer_with_a_review_pending(client, ar_fees, ar_users):
-    from receivables.citation_actions import set_hearing_status
+    from receivables.services.citations import set_hearing_status
 
     make_late_rule(days_after=21)
     owner = make_customer("Nguyen, Tam", address_line1="88 Taylor Blvd")

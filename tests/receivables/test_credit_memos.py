@@ -8,15 +8,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ledger.models import Account, JournalEntry, JournalLine
-from receivables.credit_memos import (
+from receivables.models import ApprovalStatus, ArKind, ArTransaction, CreditMemo
+from receivables.queries.invoices import credit_memo_approval_work
+from receivables.services.credit_memos import (
     approve_credit_memo,
     creditable_amount,
     prepare_credit_memo,
     reject_credit_memo,
 )
-from receivables.invoicing import LineInput, create_invoice, issue_invoice
-from receivables.models import ApprovalStatus, ArKind, ArTransaction, CreditMemo
-from receivables.queries.invoices import credit_memo_approval_work
+from receivables.services.invoices import LineInput, create_invoice, issue_invoice
 from tests.receivables.conftest import make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,8 @@ def test_demo_fees_are_approved_once_with_a_rate_change(db):
 
     from millbrae_finance.demo import seed_users
     from receivables.demo import DEMO_FEES, seed_fees
-    from receivables.fees import fee_in_effect
     from receivables.models import Fee, FeeStatus
+    from receivables.queries.fees import fee_in_effect
     from tests.receivables.conftest import revenue_account
 
     seed_users(lambda message: None)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from receivables.demo import SINCE_FROM, SINCE_TO, seed_customers
 from receivables.models import Citation, Customer
-from receivables.writeoffs import approve_write_off, request_write_off
+from receivables.services.write_offs import approve_write_off, request_write_off
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db

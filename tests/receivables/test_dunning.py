@@ -222,7 +222,7 @@ def test_notice_screen_preview_send_and_who_may_send(owing, ar_users, client):
 
 
 def test_merge_moves_notices_to_the_survivor(owing, ar_users):
-    from receivables.services import merge_customers
+    from receivables.services.customers import merge_customers
 
     customer, _ = owing
     send_notices(day(30), actor=ar_users["senior"])

@@ -13,15 +13,14 @@ from django.db.utils import DatabaseError
 from millbrae_finance.audit import audit_events
 from millbrae_finance.roles import Role
 from receivables.fee_rules import FeeRule, Tier, calculate_fee
-from receivables.fees import (
+from receivables.models import Fee, FeeStatus
+from receivables.queries.fees import fee_in_effect, terms_of
+from receivables.services.fees import (
     approve_fee,
     create_fee,
-    fee_in_effect,
     retire_fee,
-    terms_of,
     update_fee,
 )
-from receivables.models import Fee, FeeStatus
 from tests.conftest import make_user
 from tests.receivables.conftest import make_fee, revenue_account
 

@@ -11,7 +11,6 @@ from pypdf import PdfReader
 from ledger.models import Account
 from ledger.sources import source_document_url
 from millbrae_finance.roles import Role
-from receivables.credit_memos import prepare_credit_memo
 from receivables.models import (
     ApprovalStatus,
     ArKind,
@@ -20,6 +19,7 @@ from receivables.models import (
     Invoice,
     InvoiceStatus,
 )
+from receivables.services.credit_memos import prepare_credit_memo
 from tests.receivables.conftest import make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -420,7 +420,7 @@ def test_absurd_input_is_refused_beside_its_field_never_a_500(client, ar_fees, a
 def test_a_fee_line_of_zero_hours_is_refused_not_priced_at_the_minimum(client, ar_fees, ar_users):
     from django.core.exceptions import ValidationError
 
-    from receivables.invoicing import LineInput, create_invoice
+    from receivables.services.invoices import LineInput, create_invoice
 
     with pytest.raises(ValidationError) as error:
         create_invoice(

@@ -286,7 +286,7 @@ def test_a_payment_needs_a_key(ar_fees, ar_users):
 
 @pytest.mark.django_db
 def test_every_movement_names_what_caused_it_once(ar_fees, ar_users):
-    from receivables.credit_memos import approve_credit_memo, prepare_credit_memo
+    from receivables.services.credit_memos import approve_credit_memo, prepare_credit_memo
 
     customer = make_customer()
     invoice = make_invoice(customer, actor=ar_users["tech"], amount="200.00")

@@ -265,7 +265,7 @@ def test_fine_and_invoice_status_are_respected(book, ar_users):
 
 
 def test_a_percentage_of_the_original_follows_a_reduction(ar_fees, ar_users):
-    from receivables.citation_actions import reduce_citation
+    from receivables.services.citations import reduce_citation
     from tests.receivables.conftest import make_citation
     from tests.receivables.penalty_helpers import make_rules
 

@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from ledger.models import Account, FiscalPeriod
 from ledger.services import close_period
+from millbrae_finance.jobs import Job
 from receivables.models import ArKind, ArTransaction, PenaltyBatch, PenaltyRule
 from receivables.penalties import create_penalty_rule
+from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules
 
@@ -217,9 +219,18 @@ def test_a_lead_posts_once_even_when_the_button_is_clicked_twice(client_for, due
     data = {"batch_date": DAY.isoformat(), "idempotency_key": key}
     first = client.post(BATCH_URL, data)
     second = client.post(BATCH_URL, data)
+    # The post starts one background job (the same for both clicks) and shows its page.
+    job = Job.objects.get()
+    job_page = reverse("job_detail", args=[job.pk])
+    assert first["Location"] == job_page == second["Location"]
+    assert not PenaltyBatch.objects.exists()
+    assert "Waiting for a worker" in client.get(job_page).content.decode()
+    run_queued_jobs()
     batch = PenaltyBatch.objects.get()
     detail = reverse("receivables:penalty_batch_detail", args=[batch.pk])
-    assert first["Location"] == detail == second["Location"]
+    finished = client.get(job_page).content.decode()
+    assert f'<a href="{detail}">Penalty batch PB-{batch.pk:06d}: 6 charges, $180.00</a>' in finished
+    assert "hx-trigger" not in finished
     assert batch.items_charged == 6
     assert batch.total == Decimal("180.00")
     page = client.get(detail)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ledger.models import JournalEntry
 from receivables.models import CollectionReferral, ReferralStatus
-from receivables.referrals import refer_items
+from receivables.services.referrals import refer_items
 from tests.receivables.conftest import make_citation, make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +242,7 @@ def test_status_import_shows_row_errors_by_line(client, ar_fees, ar_users):
 
 
 def test_odd_input_on_collection_screens_is_answered_not_a_500(client, ar_fees, ar_users):
-    from receivables.referrals import read_status_file
+    from receivables.services.referrals import read_status_file
 
     client.force_login(ar_users["tech"])
     response = client.get(reverse("receivables:referral_candidates"), {"as_of": "0001-01-05"})

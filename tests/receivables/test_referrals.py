@@ -17,7 +17,7 @@ from receivables.queries.collections import (
     referral_candidates,
     referral_file_rows,
 )
-from receivables.referrals import (
+from receivables.services.referrals import (
     StatusImportRefused,
     import_referral_statuses,
     plan_status_import,
@@ -307,7 +307,7 @@ def test_a_final_notice_holds_referral_until_the_day_it_promised(ar_fees, ar_use
 
 
 def test_referral_and_write_off_wait_for_each_other_and_never_for_the_future(ar_fees, ar_users):
-    from receivables.writeoffs import request_write_off
+    from receivables.services.write_offs import request_write_off
 
     items = old_items(ar_users)
     tech = ar_users["tech"]

@@ -12,7 +12,7 @@ from millbrae_finance.audit import audit_events
 from millbrae_finance.roles import Role
 from receivables.merge import register_customer_merge, unregister_customer_merge
 from receivables.models import Customer, CustomerMerge
-from receivables.services import (
+from receivables.services.customers import (
     create_customer,
     merge_customers,
     phone_digits_for,

@@ -27,7 +27,7 @@ def test_issuing_an_invoice_posts_ar_against_revenue_once(ar_fees, ar_users, ar_
     }
     assert lines == {"101-0000-1120": Decimal("148.00"), "101-1100-4920": Decimal("-148.00")}
     assert invoice.balance == Decimal("148.00")
-    from receivables.invoicing import issue_invoice
+    from receivables.services.invoices import issue_invoice
 
     again = issue_invoice(invoice, actor=ar_users["tech"])
     assert again.journal_entry_id == invoice.journal_entry_id

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from millbrae_finance.roles import Role
 from receivables.models import Invoice, WriteOff, WriteOffStatus
-from receivables.writeoffs import request_write_off
+from receivables.services.write_offs import request_write_off
 from tests.receivables.conftest import make_citation, make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.reconciliation import reconciliation
 from receivables.models import ArKind, ArTransaction, WriteOff, WriteOffStatus
-from receivables.writeoffs import approve_write_off, reject_write_off, request_write_off
+from receivables.services.write_offs import approve_write_off, reject_write_off, request_write_off
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from receivables.merge import registered_customer_merges
-from receivables.models import Customer, CustomerMerge
+from receivables.models import FILLED_ON_MERGE, Customer, CustomerMerge
 
 # The fields a person edits on the customer form, in the form's order.
 CUSTOMER_FIELDS = (
@@ -27,8 +27,6 @@ CUSTOMER_FIELDS = (
     "notes",
     "do_not_accept_checks",
 )
-# Contact fields a survivor takes from the duplicate when its own are blank.
-FILLED_ON_MERGE = ("care_of", "phone", "phone_alt", "email")
 
 
 def phone_digits_for(*phones: str) -> str:

@@ -1,55 +1,150 @@
-"""What happens to a citation after it is entered: the hearing or appeal status a clerk
-records, dismissal and reduction by a Finance Supervisor (the money side posts through
-the fines AR subledger), and attaching the registered owner or respondent as a customer.
+"""Citations and fines. Entering a parking or administrative citation posts its fine to
+fines AR against the violation's revenue account, at the amount the fee schedule had in
+effect on the issue date. After that: the hearing or appeal status a clerk records,
+dismissal and reduction by a Finance Supervisor (the money side posts through the fines
+AR subledger), and attaching the registered owner or respondent as a customer.
 
 Each action locks the citation row first (select_for_update), so a dismissal, a
 reduction, a penalty batch and a payment on the same citation run one after another.
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
-from dataclasses import replace
 from decimal import Decimal
 
 import pghistory
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ledger.models import Account
 from millbrae_finance.money import ZERO, to_money
-from millbrae_finance.roles import Role, has_role
+from millbrae_finance.roles import has_role
 from receivables.models import (
+    CITATION_DECIDERS,
     HEARING_HOLDS,
+    HEARING_TRANSITIONS,
     ArKind,
     ArTransaction,
     Citation,
+    CitationKind,
     CitationStatus,
     Customer,
+    Fee,
     HearingStatus,
     ReferralStatus,
+    wrong_kind,
 )
-from receivables.subledger import OpenPart, post_movement
-from receivables.subledger import open_parts as subledger_open_parts
+from receivables.queries.citations import open_parts
+from receivables.queries.fees import fee_in_effect
+from receivables.subledger import post_movement
 
 # The statuses a clerk records; a decision that reduces or dismisses goes through the
 # supervisor's reduce_citation / dismiss_citation, which post the money side.
 CLERK_HEARING_STATUSES = (HearingStatus.REQUESTED, HearingStatus.SCHEDULED, HearingStatus.UPHELD)
-HEARING_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    HearingStatus.NONE: (HearingStatus.REQUESTED, HearingStatus.SCHEDULED),
-    HearingStatus.REQUESTED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
-    # Scheduled again: the hearing moved to another date.
-    HearingStatus.SCHEDULED: (HearingStatus.SCHEDULED, HearingStatus.UPHELD),
-    # An initial review upheld: the respondent may still ask for an administrative hearing.
-    HearingStatus.UPHELD: (HearingStatus.SCHEDULED,),
-    HearingStatus.REDUCED: (),
-    HearingStatus.DISMISSED: (),
-}
-CITATION_DECIDERS = frozenset({Role.FINANCE_SUPERVISOR})
 MAX_REASON = 200
 # A hearing is scheduled within a year from today.
 MAX_HEARING_DAYS_AHEAD = 365
+
+
+NUMBER_PATTERN = re.compile(r"^[A-Z0-9-]{3,20}$")
+PLATE_PATTERN = re.compile(r"^[A-Z0-9]{1,8}$")
+
+
+def issue_citation(
+    *,
+    number: str,
+    kind: str,
+    issue_date: dt.date,
+    violation_code: str,
+    customer: Customer | None = None,
+    respondent_name: str = "",
+    plate: str = "",
+    plate_state: str = "CA",
+    location: str = "",
+    officer: str = "",
+    notes: str = "",
+    actor: AbstractBaseUser,
+) -> Citation:
+    """Enter a citation from the officer's book: its fine is owed from the issue date.
+    The citation number is the idempotency key: entering the same one twice is refused
+    (or, for the identical citation, returns the first)."""
+    number = number.strip().upper()
+    plate = re.sub(r"[\s-]", "", plate).upper()
+    errors: dict[str, str] = {}
+    if not NUMBER_PATTERN.match(number):
+        errors["number"] = "A citation number is 3 to 20 letters, digits or dashes."
+    if kind not in CitationKind.values:
+        errors["kind"] = "Choose parking or administrative."
+    if issue_date > timezone.localdate():
+        errors["issue_date"] = (
+            f"{issue_date:%Y-%m-%d} is after today: enter the date written on the citation."
+        )
+    fee = fee_in_effect(violation_code, issue_date) if violation_code.strip() else None
+    code = violation_code.strip().upper()
+    if not code:
+        errors["violation_code"] = "Choose the violation code written on the citation."
+    elif fee is None and not Fee.objects.approved().filter(code=code).exists():
+        errors["violation_code"] = f"{code[:30]} is not a violation code in the fee schedule."
+    elif fee is None:
+        errors["violation_code"] = (
+            f"{code} has no approved amount in effect on {issue_date:%Y-%m-%d}, the issue date."
+        )
+    elif not fee.violation_kind:
+        errors["violation_code"] = f"{fee.code} is not a violation code."
+    elif fee.amount is None:
+        errors["violation_code"] = f"{fee.code} is not a flat fine: choose a violation code."
+    elif kind in CitationKind.values and fee.violation_kind != kind:
+        errors["violation_code"] = wrong_kind(fee, kind)
+    if plate and not PLATE_PATTERN.match(plate):
+        errors["plate"] = "A plate is 1 to 8 letters and digits."
+    if kind == CitationKind.PARKING and not plate:
+        errors["plate"] = "A parking citation names the vehicle's plate."
+    if kind == CitationKind.ADMINISTRATIVE and customer is None and not respondent_name.strip():
+        errors["respondent_name"] = "Name the respondent, or choose the customer."
+    if customer is not None and (customer.merged_into_id or not customer.is_active):
+        errors["customer"] = f"{customer.number} is not an active customer."
+    if "number" not in errors and Citation.objects.filter(number=number).exists():
+        errors["number"] = f"Citation {number} was already entered."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic(durable=True):
+            citation = Citation.objects.create(
+                number=number,
+                kind=kind,
+                issue_date=issue_date,
+                violation=fee,
+                customer=customer,
+                respondent_name=respondent_name.strip(),
+                plate=plate,
+                plate_state=(plate_state or "").strip().upper()[:2],
+                location=location.strip(),
+                officer=officer.strip(),
+                notes=notes,
+                fine_amount=fee.amount,
+                entered_by=actor,
+            )
+            movement = post_movement(
+                citation,
+                kind=ArKind.CHARGE,
+                offsets=[(fee.revenue_account, fee.amount)],
+                transaction_date=issue_date,
+                memo=f"Citation {number}: {fee.description}",
+                reference=number,
+                idempotency_key=f"receivables-citation-{number}",
+                actor=actor,
+            )
+            citation.journal_entry_id = movement.journal_entry_id
+            citation.save(update_fields=["journal_entry"])
+    except IntegrityError:
+        # Two clerks entered the same number at once: the first one stands.
+        if Citation.objects.filter(number=number).exists():
+            raise ValidationError({"number": f"Citation {number} was already entered."}) from None
+        raise
+    return citation
 
 
 def _locked(citation: Citation) -> Citation:
@@ -66,18 +161,6 @@ def _note_line(actor: AbstractBaseUser, text: str) -> str:
 
 def _append_note(citation: Citation, line: str) -> None:
     citation.notes = f"{citation.notes.rstrip()}\n{line}".strip()
-
-
-def open_parts(citation: Citation) -> list[OpenPart]:
-    """The fine and each penalty charged, with what is left of each (see
-    subledger.open_parts); the fine named and on the violation's revenue account."""
-    fine_account = citation.violation.revenue_account
-    return [
-        replace(part, label=f"Fine ({citation.violation.code})", account=fine_account)
-        if not part.label  # the charge: the fine itself
-        else replace(part, account=part.account or fine_account)
-        for part in subledger_open_parts(citation)
-    ]
 
 
 def set_hearing_status(

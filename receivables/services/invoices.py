@@ -16,7 +16,6 @@ from ledger.models import Account, AccountType
 from millbrae_finance.forms import EARLIEST_DATE, LATEST_DATE
 from millbrae_finance.money import ZERO, to_money
 from receivables.fee_rules import FeeRule, calculate_fee
-from receivables.fees import fee_in_effect, terms_of
 from receivables.models import (
     ArKind,
     Customer,
@@ -25,6 +24,7 @@ from receivables.models import (
     InvoiceLine,
     InvoiceStatus,
 )
+from receivables.queries.fees import fee_in_effect, terms_of
 from receivables.subledger import post_movement
 
 MAX_LINES = 20

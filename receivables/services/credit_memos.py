@@ -24,7 +24,8 @@ from receivables.models import (
     Invoice,
     InvoiceStatus,
 )
-from receivables.subledger import open_parts, post_movement
+from receivables.queries.subledger import open_parts
+from receivables.subledger import post_movement
 
 # Lead duties (DESIGN.md): approving what a technician prepared.
 CREDIT_MEMO_APPROVERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})

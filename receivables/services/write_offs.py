@@ -8,12 +8,9 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.models import Account, AccountType
-from millbrae_finance.money import ZERO
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role
 from receivables.models import (
     ArKind,
@@ -24,6 +21,7 @@ from receivables.models import (
     WriteOff,
     WriteOffStatus,
 )
+from receivables.queries.collections import document_filter, pending_write_off_total
 from receivables.subledger import control_account_for, control_accounts, post_movement, subledger_of
 
 Document = Invoice | Citation
@@ -38,11 +36,6 @@ def is_open_document(document: Document) -> bool:
     if isinstance(document, Invoice):
         return document.status == InvoiceStatus.ISSUED and document.balance > 0
     return document.status == CitationStatus.OPEN and document.balance > 0
-
-
-def document_filter(document: Document) -> dict:
-    """The keyword that points a write-off or referral at its document."""
-    return {"invoice": document} if isinstance(document, Invoice) else {"citation": document}
 
 
 def lock_document(document: Document) -> Document:
@@ -88,14 +81,6 @@ def uncollectible_account(fund_id: int) -> Account:
             "adds one (e.g. 101-1100-5720) before a write-off can be approved."
         )
     return account
-
-
-def pending_write_off_total(document: Document, *, exclude: WriteOff | None = None) -> Decimal:
-    """What pending write-off requests of the document already ask for."""
-    rows = WriteOff.objects.filter(status=WriteOffStatus.PENDING, **document_filter(document))
-    if exclude is not None:
-        rows = rows.exclude(pk=exclude.pk)
-    return rows.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
 
 
 def request_write_off(

@@ -26,23 +26,19 @@ from millbrae_finance.money import ZERO
 from millbrae_finance.roles import FINANCE_STAFF, has_role
 from receivables.dunning import customers_promised_time
 from receivables.models import (
+    ACTIVE_STATUSES,
     HEARING_HOLDS,
     Citation,
     CollectionReferral,
     Invoice,
     ReferralStatus,
 )
+from receivables.queries.collections import document_filter, pending_write_off_total
+from receivables.services.write_offs import control_fund_id, is_open_document
 from receivables.subledger import apply_payment
-from receivables.writeoffs import (
-    control_fund_id,
-    document_filter,
-    is_open_document,
-    pending_write_off_total,
-)
 
 Document = Invoice | Citation
 DEFAULT_AGENCY = "Peninsula Recovery Services"
-ACTIVE_STATUSES = (ReferralStatus.REFERRED, ReferralStatus.COLLECTING)
 CLOSED_STATUSES = (ReferralStatus.PAID, ReferralStatus.RETURNED, ReferralStatus.RECALLED)
 # What an agency may report; "referred" is the City's own status, never the agency's.
 REPORTED_STATUSES = (ReferralStatus.COLLECTING, *CLOSED_STATUSES)

@@ -8,7 +8,11 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from ledger.benchmarks import posting_workload, trial_balance_workload
+        from ledger.benchmarks import (
+            batch_posting_workload,
+            posting_workload,
+            trial_balance_workload,
+        )
         from ledger.demo import close_past_periods, seed_ledger
         from ledger.queries.journals import journal_approval_work, open_draft_work
         from ledger.sources import register_source_documents
@@ -22,6 +26,7 @@ class LedgerConfig(AppConfig):
         # Last: the modules post their history into these periods before they close.
         register_demo_seeder("ledger_close", close_past_periods, order=90)
         register_workload("ledger_posting", posting_workload)
+        register_workload("ledger_batch_posting", batch_posting_workload)
         register_workload("ledger_trial_balance", trial_balance_workload)
 
         for label, url_name in [

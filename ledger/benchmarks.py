@@ -1,10 +1,12 @@
-"""Ledger benchmark workloads: posting throughput, and the trial balance at scale.
+"""Ledger benchmark workloads: posting throughput, batch posting, and the trial balance at
+scale.
 
 Each figure is divided by a baseline measured in the same run on the same database.
-Posting through the service is set beside the same rows written by bare INSERTs: the
-triggers fire for both, so the ratio is what the service itself costs on top of the
-database's own checks. The trial balance, read from kept balances, is set beside a plain
-SUM ... GROUP BY over the lines it summarises.
+Posting through the service is set beside the same rows written by bare INSERTs, and a
+batch through post_entries beside the same rows COPYed in: the triggers fire for both, so
+the ratio is what the service itself costs on top of the database's own checks. The trial
+balance, read from kept balances, is set beside a plain SUM ... GROUP BY over the lines it
+summarises.
 """
 
 import contextlib
@@ -18,6 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ledger.models import (
     Account,
@@ -34,10 +37,12 @@ from ledger.services import (
     DUE_FROM_OBJECT,
     DUE_TO_OBJECT,
     INTERFUND_DEPARTMENT,
+    EntrySpec,
     LineSpec,
     create_account,
     create_fiscal_year,
     period_for_date,
+    post_entries,
     post_entry,
 )
 from millbrae_finance.benchmarks import BenchmarkContext
@@ -49,6 +54,11 @@ POSTING_ENTRIES = 2000
 WARM_UP_ENTRIES = 50
 THREADS = 8
 POSTING_UNIT = "entries/s"
+
+BATCH_ENTRIES = 100_000
+BATCH_WARM_UP_ENTRIES = 500
+# Seconds for the whole batch, commit (and so each entry's deferred balance check) included.
+BATCH_UNIT = "s"
 
 TRIAL_BALANCE_LINES = 10_000_000
 # Entries alternate a 3-line receipt and a 2-line payment: five lines per pair.
@@ -325,6 +335,116 @@ def run_on_connections[B](work: Callable[[B], None], batches: Sequence[B]) -> fl
         for future in futures:
             future.result()
         return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- batch posting
+
+
+def batch_posting_workload(context: BenchmarkContext) -> None:
+    """100,000 3-line entries through post_entries in one transaction, against COPYing the
+    same entries and lines into the same tables as the app's role, in one transaction."""
+    chart = ensure_chart()
+    user = ensure_user()
+    period = period_for_date(POSTING_DATE)
+    general_fund = chart[0]
+    total = context.size(BATCH_ENTRIES)
+
+    post_batch_through_service(
+        plan_entries(general_fund, BATCH_WARM_UP_ENTRIES, "warm-batch"), user=user
+    )
+    copy_bare(
+        plan_entries(general_fund, BATCH_WARM_UP_ENTRIES, "warm-copy"), period=period, user=user
+    )
+
+    # COPY first: the batch then writes into the larger tables, never the other way round.
+    entries = plan_entries(general_fund, total, "copy")
+    start = time.perf_counter()
+    copy_bare(entries, period=period, user=user)
+    copy_seconds = time.perf_counter() - start
+
+    entries = plan_entries(general_fund, total, "batch")
+    start = time.perf_counter()
+    post_batch_through_service(entries, user=user)
+    batch_seconds = time.perf_counter() - start
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM ledger_journalline l"
+            " JOIN ledger_journalentry e ON e.id = l.entry_id"
+            " WHERE e.idempotency_key LIKE 'bench-post-batch-%%'"
+        )
+        (lines,) = cursor.fetchone()
+    if lines != 3 * total:
+        raise RuntimeError(f"The batch wrote {lines} lines for {total} 3-line entries.")
+    context.report(
+        "ledger_post_batch_100k",
+        batch_seconds,
+        BATCH_UNIT,
+        baseline="copy_100k",
+        baseline_value=copy_seconds,
+    )
+
+
+def post_batch_through_service(entries: Sequence[PlannedEntry], *, user: User) -> None:
+    specs = [
+        EntrySpec(
+            entry_date=POSTING_DATE,
+            lines=entry.lines,
+            memo="Counter receipt",
+            idempotency_key=entry.idempotency_key,
+        )
+        for entry in entries
+    ]
+    with transaction.atomic(durable=True):
+        post_entries(specs, source_module="benchmark", prepared_by=user)
+
+
+RESERVE_ENTRY_IDS = """
+    SELECT nextval(pg_get_serial_sequence('ledger_journalentry', 'id'))
+      FROM generate_series(1, %s)
+"""
+COPY_ENTRIES = """
+    COPY ledger_journalentry (
+        id, entry_date, period_id, source_module, source_document, memo, prepared_by_id,
+        posted_at, idempotency_key, fingerprint)
+    FROM STDIN
+"""
+COPY_LINES = "COPY ledger_journalline (entry_id, account_id, fund_id, amount, memo) FROM STDIN"
+
+
+def copy_bare(entries: Sequence[PlannedEntry], *, period: FiscalPeriod, user: User) -> None:
+    """The rows post_entries would write (each entry and its lines), COPYed in on the
+    psycopg connection in one transaction as the app's role: every trigger and deferred
+    check fires as it does for the service."""
+    connection.ensure_connection()
+    pg = connection.connection
+    posted_at = timezone.now()
+    with pg.transaction(), pg.cursor() as cursor:
+        cursor.execute(RESERVE_ENTRY_IDS, [len(entries)])
+        ids = [entry_id for (entry_id,) in cursor.fetchall()]
+        with cursor.copy(COPY_ENTRIES) as copy:
+            for entry_id, entry in zip(ids, entries, strict=True):
+                copy.write_row(
+                    (
+                        entry_id,
+                        POSTING_DATE,
+                        period.pk,
+                        "benchmark",
+                        "",
+                        "Counter receipt",
+                        user.pk,
+                        posted_at,
+                        entry.idempotency_key,
+                        "",
+                    )
+                )
+        with cursor.copy(COPY_LINES) as copy:
+            for entry_id, entry in zip(ids, entries, strict=True):
+                for line in entry.lines:
+                    account = line.account
+                    if not isinstance(account, Account):
+                        raise ValueError("The COPY baseline writes lines of Account objects.")
+                    copy.write_row((entry_id, account.pk, account.fund_id, line.amount, ""))
 
 
 # ---------------------------------------------------------------- trial balance

@@ -18,6 +18,7 @@ WORKLOADS = {
         "ledger_post_1conn": "bare_insert_1conn",
         "ledger_post_8conn": "bare_insert_8conn",
     },
+    "ledger_batch_posting": {"ledger_post_batch_100k": "copy_100k"},
     "ledger_trial_balance": {"trial_balance_10m": "sum_group_by_10m"},
 }
 

@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 .PHONY: help venv system-deps db run test lint format benchmark clean
 
 help:
-	@echo "make run        set up and serve the app on http://$(HOST):$(PORT) with demo data"
+	@echo "make run        set up and serve the app on http://$(HOST):$(PORT) with demo data and a worker"
 	@echo "make test       set up, lint, and run the whole test suite"
 	@echo "make benchmark  run the benchmark workloads"
 	@echo "make format     format the code with ruff"
@@ -43,8 +43,13 @@ db: venv system-deps
 run: db
 	@$(BIN)/python manage.py seed_demo --print-logins
 	@echo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a background worker (Ctrl-C stops both)"
+	@# The worker (django-tasks-db) runs background jobs beside the web server. Ctrl-C
+	@# reaches both; the trap also stops the worker when runserver ends any other way.
+	@export DEBUG=$${DEBUG:-1}; \
+	$(BIN)/python manage.py db_worker --no-reload --queue-name='*' & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -38,3 +38,7 @@ class CityClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+# The background job's row lives with its machinery; Django finds models through here.
+from millbrae_finance.jobs import Job, JobState  # noqa: E402, F401

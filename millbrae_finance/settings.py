@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    "django_tasks_db",
     "millbrae_finance",
     "ledger",
     "receivables",
@@ -128,6 +129,11 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
 )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (django.tasks) queue in the same PostgreSQL: no broker to run. Workers
+# (`manage.py db_worker`, one beside runserver in `make run`, more on other hosts) take
+# each task with SELECT ... FOR UPDATE SKIP LOCKED, so two never take the same one.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from millbrae_finance import role_change_views, views
+from millbrae_finance import job_views, role_change_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,8 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/role-changes/", role_change_views.role_change_list, name="role_change_list"),
     path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/resume/", job_views.job_resume, name="job_resume"),
     path("ledger/", include("ledger.urls")),
     path("receivables/", include("receivables.urls")),
     path("admin/", admin.site.urls),

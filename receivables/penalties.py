@@ -11,7 +11,7 @@ journal entry for the whole run.
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -493,8 +493,20 @@ SELECT ch.subledger, 'penalty', ch.invoice_id, ch.citation_id, ch.customer_id,
        %(entry)s, ch.rule_id, ch.occurrence, %(batch)s, %(actor)s, now()
   FROM {CHARGES_TABLE} ch
   JOIN receivables_penaltyrule r ON r.id = ch.rule_id
- ORDER BY ch.invoice_id, ch.citation_id, ch.rule_id, ch.occurrence
+ WHERE ch.seq > %(after)s AND ch.seq <= %(upto)s
+ ORDER BY ch.seq
 """  # noqa: S608
+
+# The charges numbered in the order they are written, so they go in slices of a few
+# thousand rows (each one statement) and the job's progress moves between slices.
+NUMBERED_CHARGES_SQL = f"""
+SELECT row_number() OVER (
+           ORDER BY c.invoice_id, c.citation_id, c.rule_id, c.occurrence) AS seq, c.*
+  FROM ({CHARGES_SQL}) AS c
+"""  # noqa: S608
+# Rows a slice writes: large enough that the statements stay few, small enough that the
+# progress bar moves every second or so at a large utility's size.
+CHUNK_ROWS = 5000
 
 ENTRY_SUMS_SQL = f"""
 SELECT subledger, fund_id, revenue_account_id, SUM(amount) FROM {CHARGES_TABLE}
@@ -567,11 +579,19 @@ def _entry_lines(batch: PenaltyBatch) -> list[LineSpec]:
 
 
 def run_penalty_batch(
-    batch_date: dt.date, *, idempotency_key: str, actor: AbstractBaseUser
+    batch_date: dt.date,
+    *,
+    idempotency_key: str,
+    actor: AbstractBaseUser,
+    progress: Callable[[int, int | None], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> PenaltyBatch:
     """Charge every penalty due on `batch_date` and not charged yet: one subledger row
     per charge, the documents' balances, and one journal entry, in one transaction. The
-    same key again returns the first batch; the same date again charges nothing twice."""
+    same key again returns the first batch; the same date again charges nothing twice.
+    A run killed halfway leaves nothing (one transaction), so running it again with the
+    same key charges exactly what a run that never stopped would have. `progress(done,
+    total)` is told the charges written after each slice of `chunk_rows`."""
     if not idempotency_key:
         raise ValueError("Every penalty batch needs an idempotency key.")
     if not has_role(actor, *BATCH_RUNNERS):
@@ -600,7 +620,7 @@ def run_penalty_batch(
             # the entry's id) and the balances are written from the same table.
             cursor.execute(f"DROP TABLE IF EXISTS {CHARGES_TABLE}")
             cursor.execute(
-                f"CREATE TEMP TABLE {CHARGES_TABLE} ON COMMIT DROP AS {CHARGES_SQL}",
+                f"CREATE TEMP TABLE {CHARGES_TABLE} ON COMMIT DROP AS {NUMBERED_CHARGES_SQL}",
                 _charges_params(batch_date),
             )
             cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM {CHARGES_TABLE}")  # noqa: S608
@@ -628,16 +648,21 @@ def run_penalty_batch(
             )
             _check_foreign_keys_at_once()
             with connection.cursor() as cursor:
-                cursor.execute(
-                    INSERT_TRANSACTIONS_SQL,
-                    {
-                        "day": batch_date,
-                        "reference": batch_reference(batch),
-                        "entry": entry.pk,
-                        "batch": batch.pk,
-                        "actor": actor.pk,
-                    },
-                )
+                for after in range(0, items, chunk_rows):
+                    cursor.execute(
+                        INSERT_TRANSACTIONS_SQL,
+                        {
+                            "day": batch_date,
+                            "reference": batch_reference(batch),
+                            "entry": entry.pk,
+                            "batch": batch.pk,
+                            "actor": actor.pk,
+                            "after": after,
+                            "upto": after + chunk_rows,
+                        },
+                    )
+                    if progress is not None:
+                        progress(min(after + chunk_rows, items), items)
                 for table, column in (("invoice", "invoice_id"), ("citation", "citation_id")):
                     cursor.execute(
                         UPDATE_BALANCES_SQL.format(
@@ -651,3 +676,35 @@ def run_penalty_batch(
         batch.total = total
         batch.save(update_fields=["items_charged", "total", "journal_entry"])
     return batch
+
+
+def start_penalty_batch(
+    batch_date: dt.date,
+    *,
+    idempotency_key: str,
+    actor: AbstractBaseUser,
+    chunk_rows: int = CHUNK_ROWS,
+):
+    """Start the batch as a background job and return the job: what can be refused at
+    once (who, a closed period) is refused here, beside the date; the same key again
+    returns the same job, and runs the batch once."""
+    from millbrae_finance.jobs import start_job
+    from receivables.tasks import penalty_batch_job
+
+    if not idempotency_key:
+        raise ValueError("Every penalty batch needs an idempotency key.")
+    if not has_role(actor, *BATCH_RUNNERS):
+        raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
+    _check_period_open(batch_date)
+    return start_job(
+        penalty_batch_job,
+        kind="penalty_batch",
+        title=f"Penalty batch for {batch_date:%Y-%m-%d}",
+        idempotency_key=f"penalty-batch:{idempotency_key}",
+        actor=actor,
+        params={
+            "batch_date": batch_date.isoformat(),
+            "idempotency_key": idempotency_key,
+            "chunk_rows": chunk_rows,
+        },
+    )

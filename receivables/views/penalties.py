@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
+from millbrae_finance.jobs import Job
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from receivables.forms.penalties import (
@@ -32,7 +33,7 @@ from receivables.penalties import (
     create_penalty_rule,
     describe_rule,
     preview_penalty_batch,
-    run_penalty_batch,
+    start_penalty_batch,
     update_penalty_rule,
 )
 from receivables.queries import penalties as queries
@@ -132,8 +133,8 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
         if not can_post:
             raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
         form = PenaltyPostForm(request.POST)
-        if form.is_valid() and (batch := _post_batch(request, form)) is not None:
-            return redirect("receivables:penalty_batch_detail", pk=batch.pk)
+        if form.is_valid() and (job := _start_batch(request, form)) is not None:
+            return redirect("job_detail", pk=job.pk)
     elif "batch_date" in request.GET:
         form = PenaltyBatchForm(request.GET)
         form.is_valid()
@@ -163,10 +164,11 @@ def penalty_batch(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _post_batch(request: HttpRequest, form: PenaltyPostForm) -> PenaltyBatch | None:
-    """Run the batch; its errors (a closed period) go beside the date."""
+def _start_batch(request: HttpRequest, form: PenaltyPostForm) -> Job | None:
+    """Start the batch as a background job; what is refused at once (a closed period)
+    goes beside the date."""
     try:
-        batch = run_penalty_batch(
+        return start_penalty_batch(
             form.cleaned_data["batch_date"],
             idempotency_key=form.cleaned_data["idempotency_key"],
             actor=request.user,
@@ -174,11 +176,6 @@ def _post_batch(request: HttpRequest, form: PenaltyPostForm) -> PenaltyBatch | N
     except ValidationError as error:
         add_service_errors(form, error)
         return None
-    charges = f"{batch.items_charged} charge{'s' if batch.items_charged != 1 else ''}"
-    messages.success(
-        request, f"Penalty batch {batch_reference(batch)} posted: {charges}, ${batch.total:,.2f}."
-    )
-    return batch
 
 
 def _preview_csv(preview):

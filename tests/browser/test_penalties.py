@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from millbrae_finance.jobs import Job, JobState
 from receivables.models import ArKind, ArTransaction, PenaltyBatch
 from tests.browser.conftest import nav_to
 from tests.browser.test_foundation import log_in
+from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import (  # noqa: F401 (fixtures used by name)
     ar_chart,
     ar_fees,
@@ -67,8 +69,23 @@ def test_a_lead_previews_the_penalty_batch_then_posts_it(
     assert not ArTransaction.objects.filter(kind=ArKind.PENALTY).exists()
 
     page.click("button:has-text('Post penalties')")
+    # The post starts a background job and shows its page, polling its progress.
+    page.wait_for_url("**/jobs/*/")
+    progress = page.locator(".job-progress")
+    expect(progress).to_contain_text("Waiting for a worker")
+    screenshot(page, "penalties-job-queued")
+    job = Job.objects.get()
+    # Halfway, as a worker reports it: the bar moves without a reload.
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, rows_done=3, rows_total=9)
+    expect(progress).to_contain_text("3 of 9 rows")
+    expect(page.locator("progress")).to_have_attribute("value", "33")
+    screenshot(page, "penalties-job-running")
+    Job.objects.filter(pk=job.pk).update(state=JobState.QUEUED, rows_done=0, rows_total=None)
+    run_queued_jobs()
+    expect(progress).to_contain_text("9 charges, $206.28")
+    screenshot(page, "penalties-job-done")
+    page.click("text=Penalty batch PB-")
     page.wait_for_url("**/receivables/penalty-batches/*/")
-    expect(page.locator("main")).to_contain_text("posted: 9 charges, $206.28")
     screenshot(page, "penalties-batch-detail")
     batch = PenaltyBatch.objects.get()
     assert batch.total == Decimal("206.28")

@@ -34,6 +34,11 @@ UNTRACKED = {
     "ledger.AccountBalance",
     # Written only by the database, append-only: the log of period closes and reopens.
     "ledger.PeriodStatusChange",
+    # The background job queue (django-tasks-db) and the job rows: plumbing and progress
+    # counters. A job row names who started it and when; the work it does writes its own
+    # audited records (a penalty batch, its charges, its journal entry).
+    "django_tasks_database.DBTaskResult",
+    "millbrae_finance.Job",
 }
 
 

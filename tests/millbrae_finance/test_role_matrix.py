@@ -21,6 +21,7 @@ POST_ONLY: set[str] = {
     "ledger:period_close",
     "ledger:period_reopen",
     "ledger:fiscal_year_create",
+    "job_resume",
     "receivables:fee_approve",
     "receivables:fee_retire",
     "receivables:write_off_approve",
@@ -43,10 +44,27 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **invoice_samples(),
         **collections_samples(),
         **penalty_samples(),
+        **job_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
     return samples[name]
+
+
+def job_samples(users: dict) -> dict:
+    """The background job URLs: one job, queued and never run."""
+    from millbrae_finance.jobs import Job
+
+    job, _ = Job.objects.get_or_create(
+        idempotency_key="role-matrix",
+        defaults={
+            "kind": "sample",
+            "title": "Role matrix job",
+            "task_path": "receivables.tasks.penalty_batch_job",
+            "started_by": users[Role.FINANCE_SUPERVISOR],
+        },
+    )
+    return {"job_detail": {"pk": job.pk}, "job_resume": {"pk": job.pk}}
 
 
 def customer_samples() -> dict:

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from millbrae_finance.jobs import Job, is_abandoned, job_for_viewer, resume_job
+from millbrae_finance.jobs import Job, JobFile, is_abandoned, job_file, job_for_viewer, resume_job
 from millbrae_finance.roles import ALL_ROLES, role_required
 from millbrae_finance.view_helpers import fragment_wanted
 
@@ -43,3 +43,16 @@ def job_resume(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only whoever started a job resumes it.")
     resume_job(job)
     return redirect("job_detail", pk=job.pk)
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file a finished job made (a batch's combined PDF), as a download."""
+    try:
+        found = job_file(pk)
+    except JobFile.DoesNotExist:
+        raise Http404("This job has no file (yet).") from None
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response

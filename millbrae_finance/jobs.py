@@ -92,6 +92,28 @@ class Job(models.Model):
         return min(100, self.rows_done * 100 // self.rows_total)
 
 
+class JobFile(models.Model):
+    """A file a job made (a combined PDF), kept in the database so that whichever host
+    ran the job, every web server can hand it out."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="file")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+def save_job_file(job: Job, *, filename: str, content_type: str, data: bytes) -> JobFile:
+    """Keep the job's file (a resumed job replaces what a killed run may have left)."""
+    found, _ = JobFile.objects.update_or_create(
+        job=job, defaults={"filename": filename, "content_type": content_type, "data": data}
+    )
+    return found
+
+
 # ---------------------------------------------------------------- starting
 
 
@@ -173,9 +195,14 @@ class Progress:
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
+        self.done = 0
+        self.total: int | None = None
         self._thread: ThreadPoolExecutor | None = None
 
     def __call__(self, done: int, total: int | None = None) -> None:
+        self.done = done
+        if total is not None:
+            self.total = total
         if connection.in_atomic_block:
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(max_workers=1)
@@ -242,7 +269,7 @@ def run_job(job_id: int, work: Callable[[Job, Progress], JobResult]) -> None:
                 "the worker's log.",
             )
             raise
-        _finish(job_id, JobState.DONE, result=result)
+        _finish(job_id, JobState.DONE, result=result, progress=progress)
     finally:
         progress.close()
         with connection.cursor() as cursor:
@@ -250,13 +277,26 @@ def run_job(job_id: int, work: Callable[[Job, Progress], JobResult]) -> None:
 
 
 def _finish(
-    job_id: int, state: JobState, *, result: JobResult | None = None, error: str = ""
+    job_id: int,
+    state: JobState,
+    *,
+    result: JobResult | None = None,
+    progress: Progress | None = None,
+    error: str = "",
 ) -> None:
     changes = {"state": state, "finished_at": Now(), "error": error}
     if result is not None:
         changes.update(result_url=result.url, result_label=result.label)
-        changes["rows_done"] = Coalesce(F("rows_total"), F("rows_done"))
+    if progress is not None and progress.total is not None:
+        # The last count, written here too: a report made from inside the work's
+        # transaction went through another connection.
+        changes.update(rows_done=progress.done, rows_total=progress.total)
     Job.objects.filter(pk=job_id).update(**changes)
+
+
+def job_file(job_id: int) -> JobFile:
+    """The file a finished job made."""
+    return JobFile.objects.get(job_id=job_id, job__state=JobState.DONE)
 
 
 def job_for_viewer(job_id: int) -> Job:

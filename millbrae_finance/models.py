@@ -41,4 +41,4 @@ class CityClosure(models.Model):
 
 
 # The background job's row lives with its machinery; Django finds models through here.
-from millbrae_finance.jobs import Job, JobState  # noqa: E402, F401
+from millbrae_finance.jobs import Job, JobFile, JobState  # noqa: E402, F401

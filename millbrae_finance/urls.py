@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/resume/", job_views.job_resume, name="job_resume"),
+    path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     path("ledger/", include("ledger.urls")),
     path("receivables/", include("receivables.urls")),
     path("admin/", admin.site.urls),

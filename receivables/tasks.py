@@ -2,10 +2,16 @@
 
 import datetime as dt
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.tasks import task
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from weasyprint import HTML
 
-from millbrae_finance.jobs import Job, JobResult, Progress, run_job
+from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
+from millbrae_finance.pdf import StaticFilesFetcher
+from receivables.aging import customers_with_balance, statements
 from receivables.penalties import batch_reference, run_penalty_batch
 
 
@@ -27,4 +33,61 @@ def _penalty_batch(job: Job, progress: Progress) -> JobResult:
     return JobResult(
         url=reverse("receivables:penalty_batch_detail", args=[batch.pk]),
         label=f"Penalty batch {batch_reference(batch)}: {charges}, ${batch.total:,.2f}",
+    )
+
+
+# Customers whose statements are worked out and laid out at a time: the statements query
+# is five queries a slice, and the bar moves a slice at a time.
+STATEMENT_SLICE = 200
+
+
+def start_statement_batch(
+    *, start: dt.date, as_of: dt.date, idempotency_key: str, actor: AbstractBaseUser
+) -> Job:
+    """Start building every customer's statement into one PDF; the same key again
+    returns the same job."""
+    return start_job(
+        statement_batch_job,
+        kind="statement_batch",
+        title=f"Customer statements {start:%Y-%m-%d} to {as_of:%Y-%m-%d}",
+        idempotency_key=f"statements:{idempotency_key}",
+        actor=actor,
+        params={"start": start.isoformat(), "as_of": as_of.isoformat()},
+    )
+
+
+@task
+def statement_batch_job(job_id: int) -> None:
+    """Build the statement batch's combined PDF (receivables.tasks.start_statement_batch)."""
+    run_job(job_id, _statement_batch)
+
+
+def _statement_batch(job: Job, progress: Progress) -> JobResult:
+    # Read in autocommit, a slice at a time, and laid out outside any transaction: a PDF
+    # of thousands of pages holds no lock and no snapshot while it renders.
+    start = dt.date.fromisoformat(job.params["start"])
+    as_of = dt.date.fromisoformat(job.params["as_of"])
+    customer_ids = customers_with_balance(as_of)
+    total = len(customer_ids)
+    progress(0, total)
+    if not total:
+        return JobResult(url="", label="No customer has a balance: no statements to print.")
+    printed = {"printed_at": timezone.now(), "printed_by": job.started_by.get_username()}
+    documents = []
+    for first in range(0, total, STATEMENT_SLICE):
+        found = statements(customer_ids[first : first + STATEMENT_SLICE], start=start, as_of=as_of)
+        html = render_to_string("receivables/pdf/statement.html", {"statements": found, **printed})
+        documents.append(HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render())
+        progress(min(first + STATEMENT_SLICE, total), total)
+    pages = [page for document in documents for page in document.pages]
+    pdf = documents[0].copy(pages).write_pdf()
+    save_job_file(
+        job,
+        filename=f"statements-{as_of:%Y%m%d}.pdf",
+        content_type="application/pdf",
+        data=pdf,
+    )
+    return JobResult(
+        url=reverse("job_download", args=[job.pk]),
+        label=f"{total} statement{'s' if total != 1 else ''} (PDF, {len(pages)} pages)",
     )

@@ -1,6 +1,8 @@
 """Aging, customer statements and dunning notices: finance staff, the Auditor and the
 Administrator read them; a lead or the supervisor sends the notices."""
 
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -25,6 +27,7 @@ from receivables.dunning import (
 )
 from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
 from receivables.models import Customer
+from receivables.tasks import start_statement_batch
 
 REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 # A clerk prints a customer's statement at the counter.
@@ -92,22 +95,29 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(REPORT_READERS)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def statement_batch(request: HttpRequest) -> HttpResponse:
-    form = _bind(request, StatementForm)
+    if request.method == "POST":
+        # Building every statement is a background job; the page of the job follows it.
+        form = StatementForm(request.POST)
+        key = request.POST.get("idempotency_key", "")
+        if form.is_valid() and key:
+            data = form.cleaned_data
+            job = start_statement_batch(
+                start=data["start"], as_of=data["as_of"], idempotency_key=key, actor=request.user
+            )
+            return redirect("job_detail", pk=job.pk)
+    else:
+        form = _bind(request, StatementForm)
     context: dict = {"form": form}
     if form.is_valid():
         data = form.cleaned_data
         customer_ids = customers_with_balance(data["as_of"])
-        if request.GET.get("format") == "pdf":
-            found = statements(customer_ids, start=data["start"], as_of=data["as_of"])
-            return pdf_response(
-                "receivables/pdf/statement.html",
-                {"statements": found, **_printed(request)},
-                filename=f"statements-{data['as_of']:%Y%m%d}.pdf",
-                inline=False,
-            )
-        context |= {"customer_count": len(customer_ids), **data}
+        context |= {
+            "customer_count": len(customer_ids),
+            "batch_key": secrets.token_urlsafe(18),
+            **data,
+        }
     return render(request, "receivables/statement_batch.html", context)
 
 

@@ -39,6 +39,7 @@ UNTRACKED = {
     # audited records (a penalty batch, its charges, its journal entry).
     "django_tasks_database.DBTaskResult",
     "millbrae_finance.Job",
+    "millbrae_finance.JobFile",
 }
 
 

@@ -32,6 +32,10 @@ NOT_IN_THE_DEMO = {
     "ledger:journal_submit",
     "ledger:journal_approve",
     "ledger:journal_reject",
+    # The demo starts no background job; tests/receivables/test_job_page.py and
+    # test_statements.py open a job's page and its download.
+    "job_detail",
+    "job_download",
 }
 
 

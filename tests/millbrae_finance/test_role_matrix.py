@@ -53,7 +53,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
 
 def job_samples(users: dict) -> dict:
     """The background job URLs: one job, queued and never run."""
-    from millbrae_finance.jobs import Job
+    from millbrae_finance.jobs import Job, JobFile
 
     job, _ = Job.objects.get_or_create(
         idempotency_key="role-matrix",
@@ -64,7 +64,16 @@ def job_samples(users: dict) -> dict:
             "started_by": users[Role.FINANCE_SUPERVISOR],
         },
     )
-    return {"job_detail": {"pk": job.pk}, "job_resume": {"pk": job.pk}}
+    job.state = "done"
+    job.save()
+    JobFile.objects.get_or_create(
+        job=job, defaults={"filename": "a.pdf", "content_type": "application/pdf", "data": b"%PDF"}
+    )
+    return {
+        "job_detail": {"pk": job.pk},
+        "job_resume": {"pk": job.pk},
+        "job_download": {"pk": job.pk},
+    }
 
 
 def customer_samples() -> dict:

@@ -10,7 +10,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from millbrae_finance.jobs import Job
 from receivables.aging import customers_with_balance, statements
+from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db
@@ -150,10 +152,31 @@ def test_batch_statements_one_pdf_with_each_customer_owing(
     page = client.get(url, {"as_of": "2026-11-30", "from": "2026-10-01"})
     assert page.status_code == 200
     assert "<strong>2</strong> customers have a balance" in page.content.decode()
-    with django_assert_max_num_queries(12):
-        response = client.get(url, {"as_of": "2026-11-30", "from": "2026-10-01", "format": "pdf"})
+    # The button starts a background job (once, however often it is pressed).
+    data = {
+        "as_of": "2026-11-30",
+        "from": "2026-10-01",
+        "idempotency_key": page.context["batch_key"],
+    }
+    started = client.post(url, data)
+    assert client.post(url, data)["Location"] == started["Location"]
+    job = Job.objects.get()
+    assert started["Location"] == reverse("job_detail", args=[job.pk])
+    # The statements' own queries (as the page's were), and the job's bookkeeping: its
+    # lock, its state, its progress, its file.
+    with django_assert_max_num_queries(22):
+        run_queued_jobs()
+    job.refresh_from_db()
+    assert (job.state, job.rows_done, job.rows_total) == ("done", 2, 2)
+    download = reverse("job_download", args=[job.pk])
+    assert (
+        f'<a href="{download}">2 statements (PDF, 2 pages)</a>'
+        in client.get(started["Location"]).content.decode()
+    )
+    response = client.get(download)
     assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="statements-20261130.pdf"'
     reader = pypdf.PdfReader(io.BytesIO(response.content))
     texts = [page.extract_text() for page in reader.pages]
     assert len(texts) == 2  # one statement a page, a page break between

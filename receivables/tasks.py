@@ -12,6 +12,7 @@ from weasyprint import HTML
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
 from millbrae_finance.pdf import StaticFilesFetcher
 from receivables.aging import customers_with_balance, statements
+from receivables.dunning import plan_notices, send_notices
 from receivables.penalties import batch_reference, run_penalty_batch
 
 
@@ -90,4 +91,39 @@ def _statement_batch(job: Job, progress: Progress) -> JobResult:
     return JobResult(
         url=reverse("job_download", args=[job.pk]),
         label=f"{total} statement{'s' if total != 1 else ''} (PDF, {len(pages)} pages)",
+    )
+
+
+def start_notice_run(as_of: dt.date, *, idempotency_key: str, actor: AbstractBaseUser) -> Job:
+    """Start recording the day's dunning notices as a background job; the same key again
+    returns the same job (and the same day again records nothing twice)."""
+    return start_job(
+        notice_run_job,
+        kind="notice_run",
+        title=f"Dunning notices for {as_of:%Y-%m-%d}",
+        idempotency_key=f"notices:{idempotency_key}",
+        actor=actor,
+        params={"as_of": as_of.isoformat()},
+    )
+
+
+@task
+def notice_run_job(job_id: int) -> None:
+    """Record the day's dunning notices (receivables.tasks.start_notice_run)."""
+    run_job(job_id, _notice_run)
+
+
+def _notice_run(job: Job, progress: Progress) -> JobResult:
+    as_of = dt.date.fromisoformat(job.params["as_of"])
+    progress(0, len(plan_notices(as_of)))
+    # All or none, in one transaction (a customer gets at most one notice a day).
+    run = send_notices(as_of, actor=job.started_by)
+    progress(run.planned, run.planned)
+    if run.created == 0:
+        label = f"No new notices for {as_of:%Y-%m-%d}: they were sent already."
+    else:
+        notices = f"{run.created} notice{'s' if run.created != 1 else ''}"
+        label = f"{notices} recorded for {as_of:%Y-%m-%d}: print them from the list."
+    return JobResult(
+        url=f"{reverse('receivables:notice_list')}?as_of={as_of:%Y-%m-%d}", label=label
     )

@@ -3,7 +3,6 @@ Administrator read them; a lead or the supervisor sends the notices."""
 
 import secrets
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -23,11 +22,10 @@ from receivables.dunning import (
     notice_runs,
     notices_on,
     plan_notices,
-    send_notices,
 )
 from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
 from receivables.models import Customer
-from receivables.tasks import start_statement_batch
+from receivables.tasks import start_notice_run, start_statement_batch
 
 REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 # A clerk prints a customer's statement at the counter.
@@ -134,9 +132,11 @@ def notice_list(request: HttpRequest) -> HttpResponse:
             if as_of > timezone.localdate():
                 form.add_error("as_of", "Notices are mailed today or recorded for a past day.")
             else:
-                run = send_notices(as_of, actor=request.user)
-                messages.success(request, _sent_message(run))
-                return redirect(f"{request.path}?as_of={as_of:%Y-%m-%d}")
+                # Recorded by a background job; a form without its one-time key (an old
+                # page) still sends once a day, as send_notices records nothing twice.
+                key = request.POST.get("idempotency_key") or secrets.token_urlsafe(18)
+                job = start_notice_run(as_of, idempotency_key=key, actor=request.user)
+                return redirect("job_detail", pk=job.pk)
     elif request.GET.get("format") == "pdf":
         return _notices_pdf(request)
     else:
@@ -151,14 +151,9 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         "can_send": can_send and not not_yet,
         "not_yet": not_yet,
         "referral_days": REFERRAL_BUSINESS_DAYS,
+        "send_key": secrets.token_urlsafe(18),
     }
     return render(request, "receivables/notice_list.html", context)
-
-
-def _sent_message(run) -> str:
-    if run.created == 0:
-        return f"No new notices for {run.notice_date:%Y-%m-%d}: they were sent already."
-    return f"{run.created} notices recorded for {run.notice_date:%Y-%m-%d}. Print them below."
 
 
 def _notices_pdf(request: HttpRequest) -> HttpResponse:

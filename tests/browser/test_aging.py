@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from receivables.models import DunningNotice
 from tests.browser.test_foundation import log_in
+from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import (  # noqa: F401 (fixtures)
     ar_chart,
     ar_fees,
@@ -72,7 +73,12 @@ def test_aging_drills_to_the_customer_panel_and_notices_are_sent(
     expect(preview).to_contain_text("Garcia, Maria")
     screenshot(page, "aging-notices-preview")
     page.click("button:has-text('Send 2 notices')")
-    expect(page.locator(".messages")).to_contain_text("2 notices recorded")
+    # Sending is a background job: its page follows it, then links back to the notices.
+    page.wait_for_url("**/jobs/*/")
+    run_queued_jobs()
+    expect(page.locator(".job-progress")).to_contain_text("2 notices recorded")
+    screenshot(page, "aging-notices-job-done")
+    page.click("text=2 notices recorded")
     assert DunningNotice.objects.count() == 2
     expect(page.locator(".notice-runs")).to_contain_text("Notices PDF")
     screenshot(page, "aging-notices-sent")

@@ -11,8 +11,10 @@ import time_machine
 from django.urls import reverse
 
 from millbrae_finance.business_days import add_business_days
+from millbrae_finance.jobs import Job
 from receivables.dunning import notices_on, plan_notices, send_notices
 from receivables.models import DunningNotice
+from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
 pytestmark = pytest.mark.django_db
@@ -200,12 +202,21 @@ def test_notice_screen_preview_send_and_who_may_send(owing, ar_users, client):
     assert not DunningNotice.objects.exists()
 
     client.force_login(ar_users["senior"])
-    assert "Send 1 notice" in client.get(url, {"as_of": as_of}).content.decode()
-    response = client.post(url, {"as_of": as_of})
+    form = client.get(url, {"as_of": as_of})
+    assert "Send 1 notice" in form.content.decode()
+    # Sending is a background job: the post answers with the job's page.
+    data = {"as_of": as_of, "idempotency_key": form.context["send_key"]}
+    response = client.post(url, data)
     assert response.status_code == 302
+    job = Job.objects.get()
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert client.post(url, data)["Location"] == response["Location"]  # a double click
+    run_queued_jobs()
     assert DunningNotice.objects.count() == 1
-    again = client.post(url, {"as_of": as_of}, follow=True)
-    assert "they were sent already" in again.content.decode()
+    assert "1 notice recorded for" in client.get(response["Location"]).content.decode()
+    again = client.post(url, {"as_of": as_of})
+    run_queued_jobs()
+    assert "they were sent already" in client.get(again["Location"]).content.decode()
     assert DunningNotice.objects.count() == 1
     runs = client.get(url).content.decode()
     assert "Notices PDF" in runs

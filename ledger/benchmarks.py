@@ -356,6 +356,10 @@ def batch_posting_workload(context: BenchmarkContext) -> None:
         plan_entries(general_fund, BATCH_WARM_UP_ENTRIES, "warm-copy"), period=period, user=user
     )
 
+    # Where the COPY's time goes at 100,000 entries (measured, about 15 s in all): the
+    # entries 2 s, the lines 5 s (a row trigger each, the balances once), and at commit
+    # each entry's balance check 4.5 s and the deferred foreign-key checks 4 s. The balance
+    # check, once per entry, is under a third: kept as it is, one row trigger per entry.
     # COPY first: the batch then writes into the larger tables, never the other way round.
     entries = plan_entries(general_fund, total, "copy")
     start = time.perf_counter()

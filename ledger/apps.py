@@ -14,9 +14,11 @@ class LedgerConfig(AppConfig):
             trial_balance_workload,
         )
         from ledger.demo import close_past_periods, seed_ledger
+        from ledger.models import JournalEntry, JournalLine
         from ledger.queries.journals import journal_approval_work, open_draft_work
         from ledger.sources import register_source_documents
         from millbrae_finance.benchmarks import register_workload
+        from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.roles import FINANCE_STAFF, Role
@@ -28,6 +30,8 @@ class LedgerConfig(AppConfig):
         register_workload("ledger_posting", posting_workload)
         register_workload("ledger_batch_posting", batch_posting_workload)
         register_workload("ledger_trial_balance", trial_balance_workload)
+        # Batch posting writes these in bulk: foreign keys checked per statement.
+        register_bulk_tables(JournalEntry, JournalLine)
 
         for label, url_name in [
             ("Entries", "ledger:entry_list"),

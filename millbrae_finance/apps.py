@@ -17,12 +17,16 @@ class MillbraeFinanceConfig(AppConfig):
 
         from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.benchmarks.pages import pages_workload
+        from millbrae_finance.bulk_tables import immediate_after_migrate
         from millbrae_finance.db_roles import grant_after_migrate
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.services import sync_role_permissions
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="millbrae_sync_roles")
         post_migrate.connect(grant_after_migrate, dispatch_uid="millbrae_grant_app_role")
+        post_migrate.connect(
+            immediate_after_migrate, dispatch_uid="millbrae_bulk_foreign_keys_immediate"
+        )
         register_nav_item(label="Audit trail", url_name="audit_log", section="Books")
         register_nav_item(label="Role changes", url_name="role_change_list", section="Books")
         register_workload("pages", pages_workload)

@@ -9,14 +9,28 @@ class ReceivablesConfig(AppConfig):
         from ledger.models import Subledger
         from ledger.reconciliation import register_subledger
         from millbrae_finance.benchmarks import register_workload
+        from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
-        from receivables.benchmarks import customer_search_workload, penalty_batch_workload
+        from receivables.benchmarks import (
+            audited_bulk_insert_workload,
+            customer_search_workload,
+            penalty_batch_workload,
+        )
         from receivables.billing_demo import seed_billing, seed_collections
         from receivables.demo import seed_customers, seed_fees
         from receivables.merge import register_customer_merge
-        from receivables.models import ArSubledger
+        from receivables.models import (
+            ArSubledger,
+            ArTransaction,
+            Citation,
+            CollectionReferral,
+            Customer,
+            DunningNotice,
+            Invoice,
+            InvoiceLine,
+        )
         from receivables.penalties_demo import seed_penalty_rules
         from receivables.queries.subledger import subledger_total
         from receivables.services.payments import (
@@ -40,6 +54,17 @@ class ReceivablesConfig(AppConfig):
         register_demo_seeder("receivables_collections", seed_collections, order=31)
         register_workload("customer_search", customer_search_workload)
         register_workload("penalty_batch", penalty_batch_workload)
+        register_workload("audited_bulk_insert", audited_bulk_insert_workload)
+        # Written in bulk (imports, batches): foreign keys checked per statement.
+        register_bulk_tables(
+            Customer,
+            Invoice,
+            InvoiceLine,
+            ArTransaction,
+            Citation,
+            DunningNotice,
+            CollectionReferral,
+        )
 
         register_customer_merge("invoices and citations", move_documents)
         for target in (InvoiceTarget(), CitationTarget(), CustomerBalanceTarget()):

@@ -1,6 +1,7 @@
 """Receivables' background jobs: thin wrappers over the services, run by a worker."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.tasks import task
@@ -12,7 +13,7 @@ from weasyprint import HTML
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
 from millbrae_finance.pdf import StaticFilesFetcher
 from receivables.aging import customers_with_balance, statements
-from receivables.dunning import plan_notices, send_notices
+from receivables.dunning import notices_on, plan_notices, send_notices
 from receivables.penalties import batch_reference, run_penalty_batch
 
 
@@ -37,9 +38,9 @@ def _penalty_batch(job: Job, progress: Progress) -> JobResult:
     )
 
 
-# Customers whose statements are worked out and laid out at a time: the statements query
-# is five queries a slice, and the bar moves a slice at a time.
-STATEMENT_SLICE = 200
+# Documents (statements, notices) read and laid out at a time in a combined PDF: the
+# statements query is five queries a slice, and the bar moves a slice at a time.
+PDF_SLICE = 200
 
 
 def start_statement_batch(
@@ -73,15 +74,12 @@ def _statement_batch(job: Job, progress: Progress) -> JobResult:
     progress(0, total)
     if not total:
         return JobResult(url="", label="No customer has a balance: no statements to print.")
-    printed = {"printed_at": timezone.now(), "printed_by": job.started_by.get_username()}
-    documents = []
-    for first in range(0, total, STATEMENT_SLICE):
-        found = statements(customer_ids[first : first + STATEMENT_SLICE], start=start, as_of=as_of)
-        html = render_to_string("receivables/pdf/statement.html", {"statements": found, **printed})
-        documents.append(HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render())
-        progress(min(first + STATEMENT_SLICE, total), total)
-    pages = [page for document in documents for page in document.pages]
-    pdf = documents[0].copy(pages).write_pdf()
+    # A generator: each slice's statements are read just before they are laid out.
+    contexts = (
+        {"statements": statements(ids, start=start, as_of=as_of), **_printed(job)}
+        for ids in (customer_ids[first : first + PDF_SLICE] for first in _slices(customer_ids))
+    )
+    pdf, pages = _combined_pdf("receivables/pdf/statement.html", contexts, progress, total=total)
     save_job_file(
         job,
         filename=f"statements-{as_of:%Y%m%d}.pdf",
@@ -90,7 +88,7 @@ def _statement_batch(job: Job, progress: Progress) -> JobResult:
     )
     return JobResult(
         url=reverse("job_download", args=[job.pk]),
-        label=f"{total} statement{'s' if total != 1 else ''} (PDF, {len(pages)} pages)",
+        label=f"{total} statement{'s' if total != 1 else ''} (PDF, {pages} pages)",
     )
 
 
@@ -127,3 +125,63 @@ def _notice_run(job: Job, progress: Progress) -> JobResult:
     return JobResult(
         url=f"{reverse('receivables:notice_list')}?as_of={as_of:%Y-%m-%d}", label=label
     )
+
+
+def start_notices_pdf(day: dt.date, *, idempotency_key: str, actor: AbstractBaseUser) -> Job:
+    """Start laying out a day's dunning notices into one PDF; the same key again returns
+    the same job."""
+    return start_job(
+        notices_pdf_job,
+        kind="notices_pdf",
+        title=f"Dunning notices of {day:%Y-%m-%d} (PDF)",
+        idempotency_key=f"notices-pdf:{idempotency_key}",
+        actor=actor,
+        params={"day": day.isoformat()},
+    )
+
+
+@task
+def notices_pdf_job(job_id: int) -> None:
+    """Build a day's notices PDF (receivables.tasks.start_notices_pdf)."""
+    run_job(job_id, _notices_pdf)
+
+
+def _notices_pdf(job: Job, progress: Progress) -> JobResult:
+    day = dt.date.fromisoformat(job.params["day"])
+    notices = notices_on(day)
+    context = {"notice_date": day, **_printed(job)}
+    pdf, pages = _combined_pdf(
+        "receivables/pdf/notice.html",
+        [{**context, "notices": notices[first : first + PDF_SLICE]} for first in _slices(notices)],
+        progress,
+        total=len(notices),
+    )
+    save_job_file(
+        job, filename=f"notices-{day:%Y%m%d}.pdf", content_type="application/pdf", data=pdf
+    )
+    count = f"{len(notices)} notice{'s' if len(notices) != 1 else ''}"
+    return JobResult(
+        url=reverse("job_download", args=[job.pk]), label=f"{count} (PDF, {pages} pages)"
+    )
+
+
+def _slices(rows: list) -> range:
+    return range(0, max(len(rows), 1), PDF_SLICE)
+
+
+def _printed(job: Job) -> dict:
+    return {"printed_at": timezone.now(), "printed_by": job.started_by.get_username()}
+
+
+def _combined_pdf(
+    template: str, contexts: Iterable[dict], progress: Progress, *, total: int
+) -> tuple[bytes, int]:
+    """One PDF of the template laid out once per context (a slice of documents each),
+    the bar moving a slice at a time; the PDF's bytes and its page count."""
+    documents = []
+    for number, context in enumerate(contexts, start=1):
+        html = render_to_string(template, context)
+        documents.append(HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render())
+        progress(min(number * PDF_SLICE, total), total)
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf(), len(pages)

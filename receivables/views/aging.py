@@ -20,12 +20,11 @@ from receivables.dunning import (
     REFERRAL_BUSINESS_DAYS,
     move_notices,
     notice_runs,
-    notices_on,
     plan_notices,
 )
 from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
 from receivables.models import Customer
-from receivables.tasks import start_notice_run, start_statement_batch
+from receivables.tasks import start_notice_run, start_notices_pdf, start_statement_batch
 
 REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 # A clerk prints a customer's statement at the counter.
@@ -123,6 +122,8 @@ def statement_batch(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notice_list(request: HttpRequest) -> HttpResponse:
     can_send = has_role(request.user, *NOTICE_SENDERS)
+    if request.method == "POST" and "pdf_date" in request.POST:
+        return _start_notices_pdf(request)
     if request.method == "POST":
         if not can_send:
             raise PermissionDenied
@@ -137,8 +138,6 @@ def notice_list(request: HttpRequest) -> HttpResponse:
                 key = request.POST.get("idempotency_key") or secrets.token_urlsafe(18)
                 job = start_notice_run(as_of, idempotency_key=key, actor=request.user)
                 return redirect("job_detail", pk=job.pk)
-    elif request.GET.get("format") == "pdf":
-        return _notices_pdf(request)
     else:
         form = _bind(request, AsOfForm)
     planned = plan_notices(form.cleaned_data["as_of"]) if form.is_valid() else []
@@ -156,18 +155,17 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "receivables/notice_list.html", context)
 
 
-def _notices_pdf(request: HttpRequest) -> HttpResponse:
-    form = NoticeDateForm(request.GET)
+def _start_notices_pdf(request: HttpRequest) -> HttpResponse:
+    """Whoever reads the notices may print a day's: a background job lays them out."""
+    form = NoticeDateForm({"date": request.POST["pdf_date"]})
     if not form.is_valid():
         context = {"form": AsOfForm({"as_of": timezone.localdate()}), "pdf_form": form}
         context |= {"planned": [], "runs": notice_runs(), "can_send": False}
+        context["send_key"] = secrets.token_urlsafe(18)
         return render(request, "receivables/notice_list.html", context)
-    day = form.cleaned_data["date"]
-    return pdf_response(
-        "receivables/pdf/notice.html",
-        {"notices": notices_on(day), "notice_date": day, **_printed(request)},
-        filename=f"notices-{day:%Y%m%d}.pdf",
-    )
+    key = request.POST.get("idempotency_key") or secrets.token_urlsafe(18)
+    job = start_notices_pdf(form.cleaned_data["date"], idempotency_key=key, actor=request.user)
+    return redirect("job_detail", pk=job.pk)
 
 
 urlpatterns = [

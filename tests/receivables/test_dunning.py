@@ -165,25 +165,31 @@ def test_notices_pdf_escalates_and_names_the_referral_date(owing, ar_users, clie
     assert printed.referral_date == add_business_days(final_day, 10)
     client.force_login(ar_users["auditor"])
     url = reverse("receivables:notice_list")
-    response = client.get(url, {"format": "pdf", "date": f"{final_day:%Y-%m-%d}"})
-    assert response.status_code == 200
-    text = " ".join(
-        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
-    )
-    text = " ".join(text.split())
+    assert "Notices PDF</button>" in client.get(url).content.decode()
+
+    def notices_pdf(notice_date) -> str:
+        """Post the day's Notices PDF button, run its job, download what it made."""
+        started = client.post(url, {"pdf_date": f"{notice_date:%Y-%m-%d}"})
+        assert started["Location"].startswith("/jobs/")
+        [job] = run_queued_jobs()
+        assert job.state == "done", job.error
+        response = client.get(reverse("job_download", args=[job.pk]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        pages = pypdf.PdfReader(io.BytesIO(response.content)).pages
+        return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+    text = notices_pdf(final_day)
     assert "FINAL NOTICE" in text
     assert "collection agency" in text
     assert (
         f"{printed.referral_date:%B} {printed.referral_date.day}, {printed.referral_date:%Y}"
         in text
     )
-    first = client.get(url, {"format": "pdf", "date": f"{day(30):%Y-%m-%d}"})
-    first_text = " ".join(
-        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(first.content)).pages
-    )
+    first_text = notices_pdf(day(30))
     assert "REMINDER" in first_text
     assert "collection agency" not in first_text
-    bad = client.get(url, {"format": "pdf", "date": "2026-02-30"})
+    bad = client.post(url, {"pdf_date": "2026-02-30"})
     assert bad.status_code == 200
     assert "Enter a valid date." in bad.content.decode()
 

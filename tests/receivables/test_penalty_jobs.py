@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from millbrae_finance.jobs import Job, JobState, is_abandoned
@@ -114,7 +115,7 @@ def penalty_totals() -> tuple[int, Decimal, Decimal]:
     return charges.count(), charges.aggregate(total=Sum("amount"))["total"], balances
 
 
-def test_a_batch_killed_halfway_finishes_with_a_clean_runs_totals(due, ar_users):
+def test_a_batch_killed_halfway_finishes_with_a_clean_runs_totals(client, due, ar_users):
     preview = preview_penalty_batch(DAY)
     assert preview.items == 10
     balances_before = Citation.objects.aggregate(total=Sum("balance"))["total"]
@@ -157,10 +158,17 @@ def test_a_batch_killed_halfway_finishes_with_a_clean_runs_totals(due, ar_users)
     job.refresh_from_db()
     assert (job.state, job.runs) == (JobState.RUNNING, 1)
     wait_until(lambda: is_abandoned(job), "PostgreSQL to let go of the dead worker's lock")
+    # Its page says so, and offers whoever started it to resume it.
+    client.force_login(senior)
+    page = client.get(reverse("job_detail", args=[job.pk])).content.decode()
+    assert "The worker running this job stopped before it finished." in page
+    assert "Resume</button>" in page
 
     # Started again (the same key, as a second click would): the same job, finished.
     again = start_penalty_batch(DAY, idempotency_key="kill", actor=senior, chunk_rows=3)
     assert again.pk == job.pk
+    again.refresh_from_db()
+    assert not is_abandoned(again)  # queued again: a second click queues nothing more
     worker = start_worker("second")
     try:
         wait_until(lambda: Job.objects.get(pk=job.pk).is_finished, "the job to finish", [worker])

@@ -45,12 +45,15 @@ def demo_sample(name: str) -> str | None:
     Whatever it answers a GET with, it must not be a server error."""
     from django.urls import reverse
 
-    from ledger.models import Account, JournalEntry
+    from ledger.models import Account, FiscalYear, JournalEntry
     from receivables.models import CreditMemo, Fee, Invoice
 
     rows = {
         "ledger:entry_reverse": JournalEntry.objects.order_by("pk"),
         "ledger:account_set_active": Account.objects.order_by("pk"),
+        # The demo's one ended year is closed, and the open one has not ended: the periods
+        # page links to neither's year-end preview.
+        "ledger:fiscal_year_close": FiscalYear.objects.order_by("pk"),
         "receivables:invoice_edit": Invoice.objects.filter(status="draft"),
         "receivables:invoice_issue": Invoice.objects.filter(status="draft"),
         "receivables:invoice_void": Invoice.objects.filter(status="issued"),

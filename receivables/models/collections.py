@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.approvals import PreparedAndDecided, approver_not_preparer
 from millbrae_finance.money import MoneyField
 from receivables.models.customers import Customer
 
@@ -22,7 +23,7 @@ class WriteOffStatus(models.TextChoices):
 
 
 @pghistory.track()
-class WriteOff(models.Model):
+class WriteOff(PreparedAndDecided):
     """Writing off an uncollectible balance: requested by staff, approved by a Finance
     Supervisor who did not request it."""
 
@@ -46,17 +47,7 @@ class WriteOff(models.Model):
     status = models.CharField(
         max_length=10, choices=WriteOffStatus.choices, default=WriteOffStatus.PENDING
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="write_offs_requested"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="write_offs_decided",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    # prepared_by (who requested it), decided_by, decided_at: PreparedAndDecided.
     decision_note = models.TextField(blank=True)
     journal_entry = models.ForeignKey(
         "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -74,10 +65,7 @@ class WriteOff(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="receivables_writeoff_amount_positive"
             ),
-            models.CheckConstraint(
-                condition=~Q(decided_by=models.F("requested_by")),
-                name="receivables_writeoff_approver_not_requester",
-            ),
+            approver_not_preparer(),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(journal_entry__isnull=False),
                 name="receivables_writeoff_approved_posted",

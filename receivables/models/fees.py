@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.approvals import approver_not_preparer
 from millbrae_finance.money import MoneyField, QuantityField, RateField
 from receivables.fee_rules import FeeRule
 from receivables.models.citations import CitationKind
@@ -96,10 +97,8 @@ class Fee(models.Model):
                 | Q(approved_by__isnull=False, approved_at__isnull=False),
                 name="receivables_fee_approved_has_approver",
             ),
-            models.CheckConstraint(
-                condition=~Q(approved_by=models.F("prepared_by")),
-                name="receivables_fee_approver_not_preparer",
-            ),
+            # A fee version is approved, never rejected: its decider is its approver.
+            approver_not_preparer(decider="approved_by"),
         ]
 
     def __str__(self) -> str:

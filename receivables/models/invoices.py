@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.approvals import PreparedAndDecided, approver_not_preparer
 from millbrae_finance.money import MoneyField, QuantityField
 from receivables.models.collections import WriteOff, WriteOffStatus
 from receivables.models.customers import Customer
@@ -158,7 +159,7 @@ class ApprovalStatus(models.TextChoices):
 
 
 @pghistory.track()
-class CreditMemo(models.Model):
+class CreditMemo(PreparedAndDecided):
     """A credit against an issued invoice (billed in error, service not rendered, a
     courtesy credit): prepared by staff, approved and posted by a lead who did not
     prepare it. It reverses revenue in proportion to the invoice's lines."""
@@ -170,17 +171,7 @@ class CreditMemo(models.Model):
     status = models.CharField(
         max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credit_memos_prepared"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="credit_memos_decided",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    # prepared_by, decided_by, decided_at: PreparedAndDecided.
     decision_note = models.TextField(blank=True)
     journal_entry = models.ForeignKey(
         "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -193,10 +184,7 @@ class CreditMemo(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="receivables_creditmemo_amount_positive"
             ),
-            models.CheckConstraint(
-                condition=~Q(decided_by=models.F("prepared_by")),
-                name="receivables_creditmemo_approver_not_preparer",
-            ),
+            approver_not_preparer(),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(journal_entry__isnull=False),
                 name="receivables_creditmemo_approved_posted",

@@ -32,6 +32,7 @@ from ledger.models import (
     FundType,
     ObjectCode,
 )
+from ledger.queries.calendar import period_for_date
 from ledger.queries.reports import trial_balance
 from ledger.services import (
     DUE_FROM_OBJECT,
@@ -41,7 +42,6 @@ from ledger.services import (
     LineSpec,
     create_account,
     create_fiscal_year,
-    period_for_date,
     post_entries,
     post_entry,
 )

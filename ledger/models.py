@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.approvals import PreparedAndDecided, approver_not_preparer
 from millbrae_finance.money import MoneyField
 
 
@@ -371,7 +372,7 @@ class JournalDraftQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class JournalDraft(models.Model):
+class JournalDraft(PreparedAndDecided):
     """A manual journal entry on its way to the ledger: a technician prepares it, a senior
     or supervisor who did not prepare it approves it, and only then is it posted."""
 
@@ -383,17 +384,11 @@ class JournalDraft(models.Model):
     status = models.CharField(
         max_length=10, choices=JournalDraftStatus.choices, default=JournalDraftStatus.DRAFT
     )
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    # prepared_by, and who approved or rejected it and when (decided_by, decided_at):
+    # PreparedAndDecided.
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)
-    # Who approved or rejected it, and when.
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
     entry = models.OneToOneField(
         JournalEntry,
@@ -424,10 +419,7 @@ class JournalDraft(models.Model):
                 name="ledger_journaldraft_posted_has_entry",
             ),
             # Segregation of duties, in the database too: nobody decides their own draft.
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("prepared_by")),
-                name="ledger_journaldraft_not_self_decided",
-            ),
+            approver_not_preparer(),
         ]
 
     def __str__(self) -> str:

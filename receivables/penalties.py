@@ -20,7 +20,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
 from ledger.models import Account, AccountType
-from ledger.services import LineSpec, period_for_date, post_entry
+from ledger.queries.calendar import period_for_date
+from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import ZERO
 from millbrae_finance.roles import Role, has_role
 from receivables.models import (

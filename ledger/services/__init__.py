@@ -1,9 +1,11 @@
 """Every state change of the ledger, one function per business action.
 
 posting.py holds the posting service, the only code that writes journal entries, lines and
-balances; the other modules build on it.
+balances; the other modules build on it. calendar.py makes fiscal years and closes and
+reopens periods; which period a date falls in is a read, ledger.queries.calendar.
 """
 
+from ledger.services.calendar import close_period, create_fiscal_year, reopen_period
 from ledger.services.chart import (
     create_account,
     create_department,
@@ -30,12 +32,8 @@ from ledger.services.posting import (
     INTERFUND_DEPARTMENT,
     EntrySpec,
     LineSpec,
-    close_period,
-    create_fiscal_year,
-    period_for_date,
     post_entries,
     post_entry,
-    reopen_period,
     reverse_entry,
 )
 
@@ -55,7 +53,6 @@ __all__ = [
     "create_object_code",
     "import_chart",
     "open_account",
-    "period_for_date",
     "plan_chart_import",
     "post_entries",
     "post_entry",

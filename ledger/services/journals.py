@@ -24,7 +24,8 @@ from ledger.models import (
     JournalDraftStatus,
     JournalEntry,
 )
-from ledger.services.posting import LineSpec, period_for_date, post_entry, reverse_entry
+from ledger.queries.calendar import period_for_date
+from ledger.services.posting import LineSpec, post_entry, reverse_entry
 from millbrae_finance.money import CENT, MAX_DIGITS, ZERO
 from millbrae_finance.roles import Role, has_role
 

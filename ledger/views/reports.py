@@ -20,6 +20,7 @@ from ledger.forms.reports import (
     TrialBalanceForm,
 )
 from ledger.models import Account
+from ledger.queries.calendar import period_for_date
 from ledger.queries.reports import (
     account_activity,
     balance_sheet,
@@ -27,7 +28,6 @@ from ledger.queries.reports import (
     trial_balance,
 )
 from ledger.reconciliation import reconciliation
-from ledger.services import period_for_date
 from ledger.sources import source_document_url
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.pdf import pdf_response

@@ -101,7 +101,7 @@ WRITE_OFF_EXPORT_FIELDS = [
     ("Write-off date", "write_off_date"),
     ("Status", "status"),
     ("Reason", "reason"),
-    ("Requested by", "requested_by__username"),
+    ("Requested by", "prepared_by__username"),
     ("Decided by", "decided_by__username"),
     ("Decided at", "decided_at"),
     ("Decision note", "decision_note"),
@@ -153,12 +153,12 @@ def write_off_list(*, status: str = "", kind: str = "", q: str = "", sort: str =
     if status:
         rows = rows.filter(status=status)
     rows = _by_document(rows, kind=kind, q=q)
-    return rows.select_related("requested_by", "decided_by").order_by(*WRITE_OFF_SORTS[sort])
+    return rows.select_related("prepared_by", "decided_by").order_by(*WRITE_OFF_SORTS[sort])
 
 
 def write_off_detail(pk: int) -> WriteOff:
     return WriteOff.objects.select_related(
-        "invoice__customer", "citation__customer", "requested_by", "decided_by", "journal_entry"
+        "invoice__customer", "citation__customer", "prepared_by", "decided_by", "journal_entry"
     ).get(pk=pk)
 
 
@@ -166,7 +166,7 @@ def write_offs_awaiting(user: AbstractBaseUser) -> QuerySet:
     """Pending write-offs this supervisor may decide: all but their own requests."""
     return (
         _with_document_columns(WriteOff.objects.filter(status=WriteOffStatus.PENDING))
-        .exclude(requested_by=user)
+        .exclude(prepared_by=user)
         .order_by("created_at", "id")
     )
 

@@ -110,7 +110,7 @@ def request_write_off(
             amount=amount,
             reason=reason,
             write_off_date=write_off_date,
-            requested_by=actor,
+            prepared_by=actor,
         ).first()
         if repeat is not None and not errors:
             return repeat
@@ -142,14 +142,14 @@ def request_write_off(
             amount=amount,
             reason=reason,
             write_off_date=write_off_date,
-            requested_by=actor,
+            prepared_by=actor,
         )
 
 
 def _check_approver(write_off: WriteOff, actor: AbstractBaseUser, verb: str) -> None:
     if not has_role(actor, *WRITE_OFF_APPROVERS):
         raise ValidationError(f"Only a Finance Supervisor {verb} write-offs.")
-    if write_off.requested_by_id == actor.pk:
+    if write_off.prepared_by_id == actor.pk:
         raise ValidationError(
             f"You requested {write_off}: another supervisor decides it (segregation of duties)."
         )
@@ -186,7 +186,7 @@ def approve_write_off(write_off: WriteOff, *, actor: AbstractBaseUser) -> WriteO
             memo=f"Write-off {write_off} of {document.number}: {write_off.reason}",
             reference=str(write_off),
             idempotency_key=f"receivables-write-off-{write_off.pk}",
-            actor=write_off.requested_by,
+            actor=write_off.prepared_by,
             approved_by=actor,
         )
         write_off.status = WriteOffStatus.APPROVED

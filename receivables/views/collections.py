@@ -128,7 +128,7 @@ def _write_off_page(request, write_off: WriteOff, reject_form=None, status: int 
         # Segregation of duties: whoever asked never sees Approve or Reject.
         "can_decide": pending
         and has_role(request.user, *WRITE_OFF_APPROVERS)
-        and write_off.requested_by_id != request.user.pk,
+        and write_off.prepared_by_id != request.user.pk,
         "reject_form": reject_form or WriteOffRejectForm(),
     }
     return render(request, "receivables/write_off_detail.html", context, status=status)
@@ -141,7 +141,7 @@ def write_off_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decider_or_403(request: HttpRequest, write_off: WriteOff) -> None:
-    if write_off.requested_by_id == request.user.pk:
+    if write_off.prepared_by_id == request.user.pk:
         raise PermissionDenied("You requested this write-off: another supervisor decides it.")
 
 

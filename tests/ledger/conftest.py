@@ -4,11 +4,11 @@ from decimal import Decimal
 import pytest
 
 from ledger.models import AccountType, Department, Fund, FundType, ObjectCode
+from ledger.queries.calendar import period_for_date
 from ledger.services import (
     LineSpec,
     create_account,
     create_fiscal_year,
-    period_for_date,
     post_entry,
 )
 from millbrae_finance.roles import Role

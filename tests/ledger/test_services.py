@@ -5,11 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ledger.models import AccountBalance, FiscalPeriod, JournalEntry, JournalLine, PeriodStatus
+from ledger.queries.calendar import period_for_date
 from ledger.services import (
     LineSpec,
     close_period,
     create_fiscal_year,
-    period_for_date,
     post_entry,
     reopen_period,
     reverse_entry,

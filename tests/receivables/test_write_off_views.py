@@ -46,7 +46,7 @@ def test_request_form_shows_the_balance_and_requests(client, ar_fees, ar_users):
     write_off = WriteOff.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("receivables:write_off_detail", args=[write_off.pk])
-    assert (write_off.invoice_id, write_off.amount, write_off.requested_by) == (
+    assert (write_off.invoice_id, write_off.amount, write_off.prepared_by) == (
         invoice.pk,
         D("100.00"),
         ar_users["tech"],

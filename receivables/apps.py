@@ -20,7 +20,6 @@ class ReceivablesConfig(AppConfig):
         )
         from receivables.billing_demo import seed_billing, seed_collections
         from receivables.demo import seed_customers, seed_fees
-        from receivables.merge import register_customer_merge
         from receivables.models import (
             ArSubledger,
             ArTransaction,
@@ -33,12 +32,13 @@ class ReceivablesConfig(AppConfig):
         )
         from receivables.penalties_demo import seed_penalty_rules
         from receivables.queries.subledger import subledger_total
+        from receivables.services.customers import register_customer_merge
         from receivables.services.payments import (
             CitationTarget,
             CustomerBalanceTarget,
             InvoiceTarget,
         )
-        from receivables.subledger import move_documents
+        from receivables.services.subledger import move_documents
         from receivables.views import citations, collections, invoices, penalties
 
         register_nav_item(

@@ -22,8 +22,8 @@ from millbrae_finance.db_roles import as_owner
 from millbrae_finance.roles import Role
 from receivables.demo import FIRST_NAMES, LAST_NAMES, STREETS
 from receivables.models import Customer, Fee, FeeStatus, PenaltyRule
-from receivables.penalties import run_penalty_batch
 from receivables.queries import search_customers
+from receivables.services.penalties import run_penalty_batch
 
 CUSTOMERS = 200_000
 RUNS_PER_QUERY = 15

@@ -12,16 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.models import Account
-from receivables.fee_rules import FeeRule, FeeTerms, Tier, problems_with
 from receivables.models import (
     CitationKind,
     ContactMethod,
     Customer,
     CustomerKind,
     Fee,
+    FeeRule,
     FeeStatus,
     FeeTier,
 )
+from receivables.queries.fees import FeeTerms, Tier, problems_with
 from receivables.services.customers import build_customer
 
 DEMO_PEOPLE = 300

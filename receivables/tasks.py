@@ -12,14 +12,16 @@ from weasyprint import HTML
 
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
 from millbrae_finance.pdf import StaticFilesFetcher
-from receivables.aging import customers_with_balance, statements
-from receivables.dunning import notices_on, plan_notices, send_notices
-from receivables.penalties import batch_reference, run_penalty_batch
+from receivables.queries.aging import customers_with_balance, statements
+from receivables.queries.dunning import notices_on, plan_notices
+from receivables.services.dunning import send_notices
+from receivables.services.penalties import batch_reference, run_penalty_batch
 
 
 @task
 def penalty_batch_job(job_id: int) -> None:
-    """Post the penalty batch a lead started (receivables.penalties.start_penalty_batch)."""
+    """Post the penalty batch a lead started
+    (receivables.services.penalties.start_penalty_batch)."""
     run_job(job_id, _penalty_batch)
 
 

@@ -8,15 +8,16 @@ from django.core.exceptions import ValidationError
 
 from ledger.models import Account, AccountType
 from millbrae_finance.forms import BookDateField, EntryForm, EntryModelForm, refuse_nul
-from receivables.fee_rules import FeeRule, Tier
 from receivables.models import (
     CitationKind,
     ContactMethod,
     Customer,
     CustomerKind,
     Fee,
+    FeeRule,
     FeeStatus,
 )
+from receivables.queries.fees import Tier
 from receivables.services.customers import CUSTOMER_FIELDS
 from receivables.services.fees import MAX_TIERS
 

@@ -13,18 +13,18 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from millbrae_finance.money import ZERO
-from receivables.fee_rules import FeeRule, calculate_fee
 from receivables.models import (
     ApprovalStatus,
     ArKind,
     ArTransaction,
     CreditMemo,
     Fee,
+    FeeRule,
     Invoice,
     InvoiceStatus,
 )
 from receivables.queries.customers import clean_search_text
-from receivables.queries.fees import fee_in_effect, terms_of
+from receivables.queries.fees import calculate_fee, fee_in_effect, terms_of
 
 INVOICE_NUMBER = re.compile(r"(?:INV-?)?0*([0-9]{1,9})", re.IGNORECASE)
 MEMO_NUMBER = re.compile(r"(?:CM-?)?0*([0-9]{1,9})", re.IGNORECASE)

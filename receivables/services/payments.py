@@ -26,8 +26,8 @@ from receivables.models import (
     InvoiceStatus,
 )
 from receivables.queries import search_customers
-from receivables.queries.subledger import balance_as_of
-from receivables.subledger import apply_payment, repeated_payment
+from receivables.queries.subledger import balance_as_of, repeated_payment
+from receivables.services.subledger import apply_payment
 
 CHECKS_WARNING = "Do not accept checks"
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?0*(\d{1,9})$", re.IGNORECASE)

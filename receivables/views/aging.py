@@ -15,15 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
-from receivables.aging import BUCKETS, AgingBy, aging, customers_with_balance, statements
-from receivables.dunning import (
-    REFERRAL_BUSINESS_DAYS,
-    move_notices,
-    notice_runs,
-    plan_notices,
-)
 from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
 from receivables.models import Customer
+from receivables.queries.aging import BUCKETS, AgingBy, aging, customers_with_balance, statements
+from receivables.queries.dunning import REFERRAL_BUSINESS_DAYS, notice_runs, plan_notices
+from receivables.services.dunning import move_notices
 from receivables.tasks import start_notice_run, start_notices_pdf, start_statement_batch
 
 REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
@@ -179,7 +175,7 @@ urlpatterns = [
 def register() -> None:
     """Navigation links and registries of aging, statements and notices."""
     from millbrae_finance.navigation import register_nav_item
-    from receivables.merge import register_customer_merge
+    from receivables.services.customers import register_customer_merge
 
     register_nav_item(label="Aging", url_name="receivables:aging_report", section="Receivables")
     register_customer_merge("dunning notices", move_notices)

@@ -12,8 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
-from receivables.aging import customer_receivables
-from receivables.fee_rules import Calculation, FeeRule, calculate_fee
 from receivables.forms import (
     CustomerFilterForm,
     CustomerForm,
@@ -23,7 +21,7 @@ from receivables.forms import (
     FeeForm,
     new_merge_key,
 )
-from receivables.models import Customer, Fee, FeeStatus
+from receivables.models import Customer, Fee, FeeRule, FeeStatus
 from receivables.queries import (
     CUSTOMER_EXPORT_FIELDS,
     FEE_EXPORT_FIELDS,
@@ -40,7 +38,8 @@ from receivables.queries import (
 )
 from receivables.queries import fee_detail as load_fee
 from receivables.queries import fee_list as list_fees
-from receivables.queries.fees import fee_in_effect, terms_of
+from receivables.queries.aging import customer_receivables
+from receivables.queries.fees import Calculation, calculate_fee, fee_in_effect, terms_of
 from receivables.services.customers import (
     CUSTOMER_FIELDS,
     create_customer,

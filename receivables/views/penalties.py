@@ -26,17 +26,16 @@ from receivables.forms.penalties import (
     new_batch_key,
 )
 from receivables.models import PenaltyBatch, PenaltyRule
-from receivables.penalties import (
+from receivables.queries import penalties as queries
+from receivables.queries.penalties import describe_rule, preview_penalty_batch
+from receivables.services.penalties import (
     BATCH_RUNNERS,
     RULE_FIELDS,
     batch_reference,
     create_penalty_rule,
-    describe_rule,
-    preview_penalty_batch,
     start_penalty_batch,
     update_penalty_rule,
 )
-from receivables.queries import penalties as queries
 
 PENALTY_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 RULE_KEEPERS = frozenset({Role.FINANCE_SUPERVISOR})

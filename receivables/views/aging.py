@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -162,14 +161,6 @@ def _start_notices_pdf(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("idempotency_key") or secrets.token_urlsafe(18)
     job = start_notices_pdf(form.cleaned_data["date"], idempotency_key=key, actor=request.user)
     return redirect("job_detail", pk=job.pk)
-
-
-urlpatterns = [
-    path("aging/", aging_report, name="aging_report"),
-    path("statements/", statement_batch, name="statement_batch"),
-    path("customers/<int:pk>/statement.pdf", customer_statement, name="customer_statement"),
-    path("notices/", notice_list, name="notice_list"),
-]
 
 
 def register() -> None:

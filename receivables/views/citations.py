@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -294,19 +293,6 @@ def citation_assign(request: HttpRequest, pk: int) -> HttpResponse:
         intro=intro,
         submit="Attach customer",
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("citations/", citation_list, name="citation_list"),
-    path("citations/new/", citation_create, name="citation_create"),
-    path("citations/fine/", citation_fine, name="citation_fine"),
-    path("citations/<int:pk>/", citation_detail, name="citation_detail"),
-    path("citations/<int:pk>/notice.pdf", citation_notice_pdf, name="citation_notice"),
-    path("citations/<int:pk>/hearing/", citation_hearing, name="citation_hearing"),
-    path("citations/<int:pk>/dismiss/", citation_dismiss, name="citation_dismiss"),
-    path("citations/<int:pk>/reduce/", citation_reduce, name="citation_reduce"),
-    path("citations/<int:pk>/customer/", citation_assign, name="citation_assign"),
-]
 
 
 def register() -> None:

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -318,20 +318,6 @@ def referral_import(request: HttpRequest) -> HttpResponse:
         context.update(import_totals(changes))
     context.update(_tabs(request))
     return render(request, "receivables/referral_import.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("write-offs/", write_off_list, name="write_off_list"),
-    path("write-offs/new/", write_off_create, name="write_off_create"),
-    path("write-offs/<int:pk>/", write_off_detail, name="write_off_detail"),
-    path("write-offs/<int:pk>/approve/", write_off_approve, name="write_off_approve"),
-    path("write-offs/<int:pk>/reject/", write_off_reject, name="write_off_reject"),
-    path("collections/", referral_candidates, name="referral_candidates"),
-    path("collections/referrals/", referral_list, name="referral_list"),
-    path("collections/files/", referral_files, name="referral_files"),
-    path("collections/import/", referral_import, name="referral_import"),
-]
-urlpatterns += aging.urlpatterns
 
 
 def register() -> None:

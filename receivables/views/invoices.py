@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -551,22 +551,6 @@ def _attach_simple(form, error: ValidationError) -> None:
 
 
 # ---------------------------------------------------------------- routes and registrations
-
-urlpatterns: list[URLPattern] = [
-    path("invoices/", invoice_list, name="invoice_list"),
-    path("invoices/new/", invoice_create, name="invoice_create"),
-    path("invoices/customers/", invoice_customer_search, name="invoice_customer_search"),
-    path("invoices/<int:pk>/", invoice_detail, name="invoice_detail"),
-    path("invoices/<int:pk>/edit/", invoice_edit, name="invoice_edit"),
-    path("invoices/<int:pk>/issue/", invoice_issue, name="invoice_issue"),
-    path("invoices/<int:pk>/void/", invoice_void, name="invoice_void"),
-    path("invoices/<int:pk>/pdf/", invoice_pdf, name="invoice_pdf"),
-    path("invoices/<int:pk>/credit-memo/", credit_memo_create, name="credit_memo_create"),
-    path("credit-memos/", credit_memo_list, name="credit_memo_list"),
-    path("credit-memos/<int:pk>/", credit_memo_detail, name="credit_memo_detail"),
-    path("credit-memos/<int:pk>/approve/", credit_memo_approve, name="credit_memo_approve"),
-    path("credit-memos/<int:pk>/reject/", credit_memo_reject, name="credit_memo_reject"),
-]
 
 
 def receivables_document_url(reference: str) -> str | None:

@@ -6,13 +6,18 @@ class ReceivablesConfig(AppConfig):
     verbose_name = "Receivables"
 
     def ready(self) -> None:
+        """Every registration of receivables: navigation, source documents, work queues,
+        customer merges, payment targets, subledgers, bulk tables, demo data and
+        benchmark workloads."""
         from ledger.models import Subledger
         from ledger.reconciliation import register_subledger
+        from ledger.sources import register_source_documents
         from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
+        from millbrae_finance.work_queues import WorkQueue, register_work_queue
         from receivables.benchmarks import (
             audited_bulk_insert_workload,
             customer_search_workload,
@@ -31,22 +36,58 @@ class ReceivablesConfig(AppConfig):
             InvoiceLine,
         )
         from receivables.penalties_demo import seed_penalty_rules
+        from receivables.queries.collections import write_off_approval_work
+        from receivables.queries.invoices import (
+            credit_memo_approval_work,
+            receivables_document_url,
+        )
         from receivables.queries.subledger import subledger_total
+        from receivables.services.credit_memos import CREDIT_MEMO_APPROVERS
         from receivables.services.customers import register_customer_merge
+        from receivables.services.dunning import move_notices
         from receivables.services.payments import (
             CitationTarget,
             CustomerBalanceTarget,
             InvoiceTarget,
         )
         from receivables.services.subledger import move_documents
-        from receivables.views import citations, collections, invoices, penalties
+        from receivables.services.write_offs import WRITE_OFF_APPROVERS
 
-        register_nav_item(
-            label="Customers", url_name="receivables:customer_list", section="Receivables"
+        # Navigation, in the order the menu shows it.
+        for label, url_name in [
+            ("Customers", "receivables:customer_list"),
+            ("Fees", "receivables:fee_list"),
+            ("Invoices", "receivables:invoice_list"),
+            ("Citations", "receivables:citation_list"),
+            ("Penalties", "receivables:penalty_batch"),
+            ("Aging", "receivables:aging_report"),
+            ("Collections", "receivables:referral_candidates"),
+        ]:
+            register_nav_item(label=label, url_name=url_name, section="Receivables")
+
+        # "INV-000123", "CM-000045" and citation numbers on journal entries link back.
+        register_source_documents("receivables", receivables_document_url)
+
+        register_work_queue(
+            WorkQueue(
+                key="receivables-credit-memo-approvals",
+                title="Credit memos to approve",
+                roles=CREDIT_MEMO_APPROVERS,
+                items=credit_memo_approval_work,
+                list_url_name="receivables:credit_memo_list",
+            )
         )
-        register_nav_item(label="Fees", url_name="receivables:fee_list", section="Receivables")
-        for area in (invoices, citations, penalties, collections):
-            area.register()
+        # A supervisor sees the write-offs others requested; never their own.
+        register_work_queue(
+            WorkQueue(
+                key="receivables-write-off-approvals",
+                title="Write-offs to approve",
+                roles=WRITE_OFF_APPROVERS,
+                items=write_off_approval_work,
+                list_url_name="receivables:write_off_list",
+            )
+        )
+
         register_demo_seeder("receivables", seed_customers, order=20)
         register_demo_seeder("receivables_fees", seed_fees, order=21)
         register_demo_seeder("receivables_penalty_rules", seed_penalty_rules, order=22)
@@ -66,6 +107,7 @@ class ReceivablesConfig(AppConfig):
             CollectionReferral,
         )
 
+        register_customer_merge("dunning notices", move_notices)
         register_customer_merge("invoices and citations", move_documents)
         for target in (InvoiceTarget(), CitationTarget(), CustomerBalanceTarget()):
             register_payment_target(target)

@@ -10,13 +10,14 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from millbrae_finance.money import ZERO
 from receivables.models import (
     ApprovalStatus,
     ArKind,
     ArTransaction,
+    Citation,
     CreditMemo,
     Fee,
     FeeRule,
@@ -322,3 +323,30 @@ def preview_lines(rows: list[dict], *, invoice_date: dt.date | None) -> InvoiceP
             total += preview.amount
         previews.append(preview)
     return InvoicePreview(previews, total)
+
+
+def receivables_document_url(reference: str) -> str | None:
+    """The page of a receivables source document: "INV-000123" an invoice, "CM-000045" a
+    credit memo, anything else a citation by its number when the citation screens exist."""
+    reference = (reference or "").strip()
+    for prefix, url_name in (
+        ("INV-", "receivables:invoice_detail"),
+        ("CM-", "receivables:credit_memo_detail"),
+    ):
+        if reference.startswith(prefix):
+            number = reference.removeprefix(prefix)
+            if not (number.isascii() and number.isdigit()):
+                return None
+            return reverse(url_name, args=[int(number)])
+    if not reference:
+        return None
+    citation_pk = Citation.objects.filter(number=reference).values_list("pk", flat=True).first()
+    if citation_pk is None:
+        return None
+    # The citation screens are another area's: link to them only once they exist.
+    for args in ([reference], [citation_pk]):
+        try:
+            return reverse("receivables:citation_detail", args=args)
+        except NoReverseMatch:
+            continue
+    return None

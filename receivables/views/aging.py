@@ -18,7 +18,6 @@ from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, Stateme
 from receivables.models import Customer
 from receivables.queries.aging import BUCKETS, AgingBy, aging, customers_with_balance, statements
 from receivables.queries.dunning import REFERRAL_BUSINESS_DAYS, notice_runs, plan_notices
-from receivables.services.dunning import move_notices
 from receivables.tasks import start_notice_run, start_notices_pdf, start_statement_batch
 
 REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
@@ -161,12 +160,3 @@ def _start_notices_pdf(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("idempotency_key") or secrets.token_urlsafe(18)
     job = start_notices_pdf(form.cleaned_data["date"], idempotency_key=key, actor=request.user)
     return redirect("job_detail", pk=job.pk)
-
-
-def register() -> None:
-    """Navigation links and registries of aging, statements and notices."""
-    from millbrae_finance.navigation import register_nav_item
-    from receivables.services.customers import register_customer_merge
-
-    register_nav_item(label="Aging", url_name="receivables:aging_report", section="Receivables")
-    register_customer_merge("dunning notices", move_notices)

@@ -293,12 +293,3 @@ def citation_assign(request: HttpRequest, pk: int) -> HttpResponse:
         intro=intro,
         submit="Attach customer",
     )
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from millbrae_finance.navigation import register_nav_item
-
-    register_nav_item(
-        label="Citations", url_name="receivables:citation_list", section="Receivables"
-    )

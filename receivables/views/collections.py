@@ -38,7 +38,6 @@ from receivables.services.write_offs import (
     reject_write_off,
     request_write_off,
 )
-from receivables.views import aging
 
 # The Auditor reads and exports every collections list; finance staff act on them.
 COLLECTIONS_READERS = FINANCE_STAFF | {Role.AUDITOR}
@@ -318,24 +317,3 @@ def referral_import(request: HttpRequest) -> HttpResponse:
         context.update(import_totals(changes))
     context.update(_tabs(request))
     return render(request, "receivables/referral_import.html", context)
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from millbrae_finance.navigation import register_nav_item
-    from millbrae_finance.work_queues import WorkQueue, register_work_queue
-
-    aging.register()
-    register_nav_item(
-        label="Collections", url_name="receivables:referral_candidates", section="Receivables"
-    )
-    # A supervisor sees the write-offs others requested; never their own.
-    register_work_queue(
-        WorkQueue(
-            key="receivables-write-off-approvals",
-            title="Write-offs to approve",
-            roles=WRITE_OFF_APPROVERS,
-            items=queries.write_off_approval_work,
-            list_url_name="receivables:write_off_list",
-        )
-    )

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,12 +32,11 @@ from receivables.forms.invoices import (
     parsed_number,
     posted_rows,
 )
-from receivables.models import ApprovalStatus, Citation, CreditMemo, Invoice, InvoiceStatus
+from receivables.models import ApprovalStatus, CreditMemo, Invoice, InvoiceStatus
 from receivables.queries.customers import search_customers
 from receivables.queries.invoices import (
     CREDIT_MEMO_EXPORT_FIELDS,
     INVOICE_EXPORT_FIELDS,
-    credit_memo_approval_work,
     fee_choices,
     invoice_amounts,
     invoice_credit_memos,
@@ -548,52 +546,3 @@ def _attach_simple(form, error: ValidationError) -> None:
         return
     for key, texts in error.message_dict.items():
         form.add_error(key if key in form.fields else None, texts)
-
-
-# ---------------------------------------------------------------- routes and registrations
-
-
-def receivables_document_url(reference: str) -> str | None:
-    """The page of a receivables source document: "INV-000123" an invoice, "CM-000045" a
-    credit memo, anything else a citation by its number when the citation screens exist."""
-    reference = (reference or "").strip()
-    for prefix, url_name in (
-        ("INV-", "receivables:invoice_detail"),
-        ("CM-", "receivables:credit_memo_detail"),
-    ):
-        if reference.startswith(prefix):
-            number = reference.removeprefix(prefix)
-            if not (number.isascii() and number.isdigit()):
-                return None
-            return reverse(url_name, args=[int(number)])
-    if not reference:
-        return None
-    citation_pk = Citation.objects.filter(number=reference).values_list("pk", flat=True).first()
-    if citation_pk is None:
-        return None
-    # The citation screens are another area's: link to them only once they exist.
-    for args in ([reference], [citation_pk]):
-        try:
-            return reverse("receivables:citation_detail", args=args)
-        except NoReverseMatch:
-            continue
-    return None
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from ledger.sources import register_source_documents
-    from millbrae_finance.navigation import register_nav_item
-    from millbrae_finance.work_queues import WorkQueue, register_work_queue
-
-    register_nav_item(label="Invoices", url_name="receivables:invoice_list", section="Receivables")
-    register_source_documents("receivables", receivables_document_url)
-    register_work_queue(
-        WorkQueue(
-            key="receivables-credit-memo-approvals",
-            title="Credit memos to approve",
-            roles=CREDIT_MEMO_APPROVERS,
-            items=credit_memo_approval_work,
-            list_url_name="receivables:credit_memo_list",
-        )
-    )

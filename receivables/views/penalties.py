@@ -228,12 +228,3 @@ def penalty_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "who": {charge.pk: queries.charge_who(charge) for charge in page},
     }
     return render(request, "receivables/penalty_batch_detail.html", context)
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from millbrae_finance.navigation import register_nav_item
-
-    register_nav_item(
-        label="Penalties", url_name="receivables:penalty_batch", section="Receivables"
-    )

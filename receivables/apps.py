@@ -18,13 +18,6 @@ class ReceivablesConfig(AppConfig):
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
         from millbrae_finance.work_queues import WorkQueue, register_work_queue
-        from receivables.benchmarks import (
-            audited_bulk_insert_workload,
-            customer_search_workload,
-            penalty_batch_workload,
-        )
-        from receivables.billing_demo import seed_billing, seed_collections
-        from receivables.demo import seed_customers, seed_fees
         from receivables.models import (
             ArSubledger,
             ArTransaction,
@@ -35,7 +28,6 @@ class ReceivablesConfig(AppConfig):
             Invoice,
             InvoiceLine,
         )
-        from receivables.penalties_demo import seed_penalty_rules
         from receivables.queries.collections import write_off_approval_work
         from receivables.queries.invoices import (
             credit_memo_approval_work,
@@ -88,14 +80,22 @@ class ReceivablesConfig(AppConfig):
             )
         )
 
-        register_demo_seeder("receivables", seed_customers, order=20)
-        register_demo_seeder("receivables_fees", seed_fees, order=21)
-        register_demo_seeder("receivables_penalty_rules", seed_penalty_rules, order=22)
-        register_demo_seeder("receivables_billing", seed_billing, order=30)
-        register_demo_seeder("receivables_collections", seed_collections, order=31)
-        register_workload("customer_search", customer_search_workload)
-        register_workload("penalty_batch", penalty_batch_workload)
-        register_workload("audited_bulk_insert", audited_bulk_insert_workload)
+        # Demo data and benchmarks by dotted path: imported only when seed_demo or the
+        # benchmark runs, never when the site starts.
+        for name, seeder, order in [
+            ("receivables", "receivables.demo.customers:seed_customers", 20),
+            ("receivables_fees", "receivables.demo.customers:seed_fees", 21),
+            ("receivables_penalty_rules", "receivables.demo.penalties:seed_penalty_rules", 22),
+            ("receivables_billing", "receivables.demo.billing:seed_billing", 30),
+            ("receivables_collections", "receivables.demo.billing:seed_collections", 31),
+        ]:
+            register_demo_seeder(name, seeder, order=order)
+        for name, workload in [
+            ("customer_search", "receivables.benchmarks:customer_search_workload"),
+            ("penalty_batch", "receivables.benchmarks:penalty_batch_workload"),
+            ("audited_bulk_insert", "receivables.benchmarks:audited_bulk_insert_workload"),
+        ]:
+            register_workload(name, workload)
         # Written in bulk (imports, batches): foreign keys checked per statement.
         register_bulk_tables(
             Customer,

@@ -1,4 +1,4 @@
-from receivables.demo import seed_customers
+from receivables.demo.customers import seed_customers
 from receivables.models import Customer
 from receivables.queries import search_customers
 
@@ -21,7 +21,7 @@ def test_demo_fees_are_approved_once_with_a_rate_change(db):
     from decimal import Decimal
 
     from millbrae_finance.demo import seed_users
-    from receivables.demo import DEMO_FEES, seed_fees
+    from receivables.demo.customers import DEMO_FEES, seed_fees
     from receivables.models import Fee, FeeStatus
     from receivables.queries.fees import fee_in_effect
     from tests.receivables.conftest import revenue_account

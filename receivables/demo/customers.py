@@ -31,7 +31,7 @@ SEED = 94030
 # The demo fee schedule's start: the fiscal year the demo data begins in.
 FEES_FROM = datetime.date(2025, 7, 1)
 # A city's payers came over the years: each demo customer's "customer since" date falls
-# in this span, which ends before the demo's first bill (billing_demo.FIRST_DAY).
+# in this span, which ends before the demo's first bill (demo.billing.FIRST_DAY).
 SINCE_FROM = datetime.date(2004, 1, 1)
 SINCE_TO = datetime.date(2025, 11, 28)
 

@@ -22,7 +22,7 @@ from millbrae_finance.db_roles import as_owner
 from millbrae_finance.roles import Role
 from receivables.demo.customers import FIRST_NAMES, LAST_NAMES, STREETS
 from receivables.models import Customer, Fee, FeeStatus, PenaltyRule
-from receivables.queries import search_customers
+from receivables.queries.customers import search_customers
 from receivables.services.penalties import run_penalty_batch
 
 CUSTOMERS = 200_000

@@ -1,23 +1,24 @@
 from django.urls import path
 
-from receivables.views import aging, citations, collections, customers, invoices, penalties
+from receivables.views import aging, citations, collections, customers, fees, invoices, penalties
 
 app_name = "receivables"
 
 urlpatterns = [
-    # Customers and the fee schedule
+    # Customers
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/", customers.customer_create, name="customer_create"),
     path("customers/merge/", customers.customer_merge, name="customer_merge"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
-    path("fees/", customers.fee_list, name="fee_list"),
-    path("fees/new/", customers.fee_create, name="fee_create"),
-    path("fees/calculator/", customers.fee_calculator, name="fee_calculator"),
-    path("fees/<int:pk>/", customers.fee_detail, name="fee_detail"),
-    path("fees/<int:pk>/edit/", customers.fee_edit, name="fee_edit"),
-    path("fees/<int:pk>/approve/", customers.fee_approve, name="fee_approve"),
-    path("fees/<int:pk>/retire/", customers.fee_retire, name="fee_retire"),
+    # The fee schedule and the calculator
+    path("fees/", fees.fee_list, name="fee_list"),
+    path("fees/new/", fees.fee_create, name="fee_create"),
+    path("fees/calculator/", fees.fee_calculator, name="fee_calculator"),
+    path("fees/<int:pk>/", fees.fee_detail, name="fee_detail"),
+    path("fees/<int:pk>/edit/", fees.fee_edit, name="fee_edit"),
+    path("fees/<int:pk>/approve/", fees.fee_approve, name="fee_approve"),
+    path("fees/<int:pk>/retire/", fees.fee_retire, name="fee_retire"),
     # Invoices and credit memos
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/new/", invoices.invoice_create, name="invoice_create"),

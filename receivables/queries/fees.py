@@ -1,5 +1,5 @@
-"""Reads of the fee schedule: the version of a code in effect on a day, and its terms;
-and how a fee's amount is reached from its terms.
+"""Reads of the fee schedule: its list, a version and its history, the version of a code
+in effect on a day and its terms; and how a fee's amount is reached from its terms.
 
 A fee is flat, per unit, a percentage of a base, or tiered, with an optional minimum and
 maximum. The calculation is pure, no database: the fee schedule stores the terms, the fee
@@ -13,8 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q, QuerySet
+
 from millbrae_finance.money import ZERO, to_money
 from receivables.models import Fee, FeeRule
+from receivables.queries.customers import MAX_SEARCH_CHARS
 
 HUNDRED = Decimal("100")
 # No fee in a city's schedule comes near this; a rule that could produce more is a typo.
@@ -206,3 +209,68 @@ def _plain(value: Decimal | None) -> Decimal | None:
         return None
     value = value.normalize()
     return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
+FEE_EXPORT_FIELDS = [
+    ("code", "code"),
+    ("description", "description"),
+    ("rule", "rule"),
+    ("amount", "amount"),
+    ("rate", "rate"),
+    ("unit", "unit_name"),
+    ("minimum", "minimum"),
+    ("maximum", "maximum"),
+    ("revenue_account", "revenue_account__number"),
+    ("effective_from", "effective_from"),
+    ("effective_to", "effective_to"),
+    ("status", "status"),
+    ("prepared_by", "prepared_by__username"),
+    ("approved_by", "approved_by__username"),
+    ("approved_at", "approved_at"),
+]
+
+
+def fee_list(
+    *, q: str = "", status: str = "", on_date: datetime.date | None = None
+) -> QuerySet[Fee]:
+    """Fee versions matching a code or description, a status, and a day they cover."""
+    fees = Fee.objects.select_related("revenue_account").prefetch_related("tiers")
+    if q:
+        words = q.strip()[:MAX_SEARCH_CHARS]
+        fees = fees.filter(Q(code__icontains=words) | Q(description__icontains=words))
+    if on_date is not None:
+        fees = fees.in_effect_on(on_date)
+    if status:
+        fees = fees.filter(status=status)
+    return fees.order_by("code", "-effective_from", "id")
+
+
+def fee_detail(pk: int) -> Fee:
+    """One fee version with its account, people and tiers."""
+    return (
+        Fee.objects.select_related("revenue_account", "prepared_by", "approved_by")
+        .prefetch_related("tiers")
+        .get(pk=pk)
+    )
+
+
+def fee_versions(fee: Fee) -> QuerySet[Fee]:
+    """Every version of a fee's code, newest dates first."""
+    return (
+        Fee.objects.filter(code=fee.code)
+        .select_related("approved_by")
+        .prefetch_related("tiers")
+        .order_by("-effective_from", "-id")
+    )
+
+
+def fee_codes() -> list[tuple[str, str]]:
+    """(code, "CODE description") of every fee that has an approved version, for the
+    calculator's choice (a code not in effect on the chosen day is answered by the form)."""
+    rows = (
+        Fee.objects.approved()
+        .order_by("code", "-effective_from")
+        .distinct("code")
+        .values_list("code", "description")
+    )
+    return [(code, f"{code} — {description}") for code, description in rows]

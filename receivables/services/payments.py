@@ -25,7 +25,7 @@ from receivables.models import (
     Invoice,
     InvoiceStatus,
 )
-from receivables.queries import search_customers
+from receivables.queries.customers import search_customers
 from receivables.queries.subledger import balance_as_of, repeated_payment
 from receivables.services.subledger import apply_payment
 

@@ -1,6 +1,6 @@
 from receivables.demo.customers import seed_customers
 from receivables.models import Customer
-from receivables.queries import search_customers
+from receivables.queries.customers import search_customers
 
 
 def test_demo_customers_are_added_once_with_phone_digits(db):

@@ -1,18 +1,14 @@
 """Receivables' background jobs: thin wrappers over the services, run by a worker."""
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from weasyprint import HTML
 
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
-from millbrae_finance.pdf import StaticFilesFetcher
-from receivables.queries.aging import customers_with_balance, statements
+from receivables.documents import notices_pdf, statements_batch_pdf
+from receivables.queries.aging import customers_with_balance
 from receivables.queries.dunning import notices_on, plan_notices
 from receivables.services.dunning import send_notices
 from receivables.services.penalties import batch_reference, run_penalty_batch
@@ -38,11 +34,6 @@ def _penalty_batch(job: Job, progress: Progress) -> JobResult:
         url=reverse("receivables:penalty_batch_detail", args=[batch.pk]),
         label=f"Penalty batch {batch_reference(batch)}: {charges}, ${batch.total:,.2f}",
     )
-
-
-# Documents (statements, notices) read and laid out at a time in a combined PDF: the
-# statements query is five queries a slice, and the bar moves a slice at a time.
-PDF_SLICE = 200
 
 
 def start_statement_batch(
@@ -76,12 +67,9 @@ def _statement_batch(job: Job, progress: Progress) -> JobResult:
     progress(0, total)
     if not total:
         return JobResult(url="", label="No customer has a balance: no statements to print.")
-    # A generator: each slice's statements are read just before they are laid out.
-    contexts = (
-        {"statements": statements(ids, start=start, as_of=as_of), **_printed(job)}
-        for ids in (customer_ids[first : first + PDF_SLICE] for first in _slices(customer_ids))
+    pdf, pages = statements_batch_pdf(
+        customer_ids, start=start, as_of=as_of, printed_by=_printed_by(job), progress=progress
     )
-    pdf, pages = _combined_pdf("receivables/pdf/statement.html", contexts, progress, total=total)
     save_job_file(
         job,
         filename=f"statements-{as_of:%Y%m%d}.pdf",
@@ -151,12 +139,8 @@ def notices_pdf_job(job_id: int) -> None:
 def _notices_pdf(job: Job, progress: Progress) -> JobResult:
     day = dt.date.fromisoformat(job.params["day"])
     notices = notices_on(day)
-    context = {"notice_date": day, **_printed(job)}
-    pdf, pages = _combined_pdf(
-        "receivables/pdf/notice.html",
-        [{**context, "notices": notices[first : first + PDF_SLICE]} for first in _slices(notices)],
-        progress,
-        total=len(notices),
+    pdf, pages = notices_pdf(
+        notices, notice_date=day, printed_by=_printed_by(job), progress=progress
     )
     save_job_file(
         job, filename=f"notices-{day:%Y%m%d}.pdf", content_type="application/pdf", data=pdf
@@ -167,23 +151,5 @@ def _notices_pdf(job: Job, progress: Progress) -> JobResult:
     )
 
 
-def _slices(rows: list) -> range:
-    return range(0, max(len(rows), 1), PDF_SLICE)
-
-
-def _printed(job: Job) -> dict:
-    return {"printed_at": timezone.now(), "printed_by": job.started_by.get_username()}
-
-
-def _combined_pdf(
-    template: str, contexts: Iterable[dict], progress: Progress, *, total: int
-) -> tuple[bytes, int]:
-    """One PDF of the template laid out once per context (a slice of documents each),
-    the bar moving a slice at a time; the PDF's bytes and its page count."""
-    documents = []
-    for number, context in enumerate(contexts, start=1):
-        html = render_to_string(template, context)
-        documents.append(HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render())
-        progress(min(number * PDF_SLICE, total), total)
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf(), len(pages)
+def _printed_by(job: Job) -> str:
+    return job.started_by.get_username()

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import csv_response
-from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required, user_roles
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
+from receivables import documents
 from receivables.forms.citations import (
     AssignCustomerForm,
     CitationFilterForm,
@@ -30,7 +30,6 @@ from receivables.queries.citations import (
     CITATION_EXPORT_HEADER,
     citation_export_rows,
     citation_movements,
-    citation_notice,
     citation_parts,
     citation_permissions,
     escalation_schedule,
@@ -147,17 +146,8 @@ def citation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def citation_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
-    context = {
-        "notice": citation_notice(citation, today=timezone.localdate()),
-        "printed_at": timezone.now(),
-        "printed_by": request.user.get_username(),
-    }
-    return pdf_response(
-        "receivables/pdf/citation_notice.html",
-        context,
-        filename=f"citation-{citation.number}.pdf",
-        request=request,
-    )
+    notice = documents.citation_notice_pdf(citation, printed_by=request.user.get_username())
+    return notice.response(request)
 
 
 def _action_page(request, citation, form, *, action: str, title: str, intro: str, submit: str):

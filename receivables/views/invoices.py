@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import queryset_csv_response
-from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import fragment_wanted
+from receivables import documents
 from receivables.forms.invoices import (
     BLANK_ROWS_NEW,
     CreditMemoFilterForm,
@@ -38,7 +38,6 @@ from receivables.queries.invoices import (
     CREDIT_MEMO_EXPORT_FIELDS,
     INVOICE_EXPORT_FIELDS,
     fee_choices,
-    invoice_amounts,
     invoice_credit_memos,
     invoice_movements,
     invoice_state,
@@ -370,18 +369,7 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice_or_404(pk)
-    context = {
-        "invoice": invoice,
-        "customer": invoice.customer,
-        "lines": list(invoice.lines.all()),
-        "state": invoice_state(invoice),
-        "balance_due": invoice.balance if invoice.status == InvoiceStatus.ISSUED else invoice.total,
-        **(invoice_amounts(invoice) if invoice.status == InvoiceStatus.ISSUED else {}),
-        "printed_at": timezone.localtime(),
-    }
-    return pdf_response(
-        "receivables/pdf/invoice.html", context, filename=f"{invoice.number}.pdf", request=request
-    )
+    return documents.invoice_pdf(invoice).response(request)
 
 
 def _render_detail(

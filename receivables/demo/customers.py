@@ -366,7 +366,7 @@ def _money(value: str | None) -> Decimal | None:
 
 def seed_fees(log: Callable[[str], None]) -> None:
     """The demo fee schedule, prepared by the demo technician and approved by the demo
-    supervisor; added once. Terms are checked by fee_rules as the services check them."""
+    supervisor; added once. Terms are checked by problems_with as the services check them."""
     with transaction.atomic():
         if Fee.objects.exists():
             log("Fees: already seeded.")

@@ -3,21 +3,57 @@
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.tasks import task
 from django.urls import reverse
 
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
+from millbrae_finance.roles import has_role
 from receivables.documents import notices_pdf, statements_batch_pdf
 from receivables.queries.aging import customers_with_balance
 from receivables.queries.dunning import notices_on, plan_notices
 from receivables.services.dunning import send_notices
-from receivables.services.penalties import batch_reference, run_penalty_batch
+from receivables.services.penalties import (
+    BATCH_RUNNERS,
+    CHUNK_ROWS,
+    batch_reference,
+    check_period_open,
+    run_penalty_batch,
+)
+
+
+def start_penalty_batch(
+    batch_date: dt.date,
+    *,
+    idempotency_key: str,
+    actor: AbstractBaseUser,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Job:
+    """Start the batch as a background job and return the job: what can be refused at
+    once (who, a closed period) is refused here, beside the date; the same key again
+    returns the same job, and runs the batch once."""
+    if not idempotency_key:
+        raise ValueError("Every penalty batch needs an idempotency key.")
+    if not has_role(actor, *BATCH_RUNNERS):
+        raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
+    check_period_open(batch_date)
+    return start_job(
+        penalty_batch_job,
+        kind="penalty_batch",
+        title=f"Penalty batch for {batch_date:%Y-%m-%d}",
+        idempotency_key=f"penalty-batch:{idempotency_key}",
+        actor=actor,
+        params={
+            "batch_date": batch_date.isoformat(),
+            "idempotency_key": idempotency_key,
+            "chunk_rows": chunk_rows,
+        },
+    )
 
 
 @task
 def penalty_batch_job(job_id: int) -> None:
-    """Post the penalty batch a lead started
-    (receivables.services.penalties.start_penalty_batch)."""
+    """Post the penalty batch a lead started (receivables.tasks.start_penalty_batch)."""
     run_job(job_id, _penalty_batch)
 
 

@@ -277,7 +277,8 @@ def _check_foreign_keys_at_once() -> None:
             cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
 
 
-def _check_period_open(batch_date: dt.date) -> None:
+def check_period_open(batch_date: dt.date) -> None:
+    """Refuse a batch dated in a period that is closed or does not exist, by its date."""
     try:
         period = period_for_date(batch_date)
     except ValidationError as error:
@@ -330,7 +331,7 @@ def run_penalty_batch(
         existing = PenaltyBatch.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-        _check_period_open(batch_date)
+        check_period_open(batch_date)
         with connection.cursor() as cursor:
             # Lock the open items first (invoices, then citations, each in id order, as
             # the payment targets do) so a payment in flight finishes before the charges
@@ -404,35 +405,3 @@ def run_penalty_batch(
         batch.total = total
         batch.save(update_fields=["items_charged", "total", "journal_entry"])
     return batch
-
-
-def start_penalty_batch(
-    batch_date: dt.date,
-    *,
-    idempotency_key: str,
-    actor: AbstractBaseUser,
-    chunk_rows: int = CHUNK_ROWS,
-):
-    """Start the batch as a background job and return the job: what can be refused at
-    once (who, a closed period) is refused here, beside the date; the same key again
-    returns the same job, and runs the batch once."""
-    from millbrae_finance.jobs import start_job
-    from receivables.tasks import penalty_batch_job
-
-    if not idempotency_key:
-        raise ValueError("Every penalty batch needs an idempotency key.")
-    if not has_role(actor, *BATCH_RUNNERS):
-        raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
-    _check_period_open(batch_date)
-    return start_job(
-        penalty_batch_job,
-        kind="penalty_batch",
-        title=f"Penalty batch for {batch_date:%Y-%m-%d}",
-        idempotency_key=f"penalty-batch:{idempotency_key}",
-        actor=actor,
-        params={
-            "batch_date": batch_date.isoformat(),
-            "idempotency_key": idempotency_key,
-            "chunk_rows": chunk_rows,
-        },
-    )

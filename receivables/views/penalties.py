@@ -32,9 +32,9 @@ from receivables.services.penalties import (
     RULE_FIELDS,
     batch_reference,
     create_penalty_rule,
-    start_penalty_batch,
     update_penalty_rule,
 )
+from receivables.tasks import start_penalty_batch
 
 PENALTY_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 RULE_KEEPERS = frozenset({Role.FINANCE_SUPERVISOR})

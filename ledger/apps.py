@@ -8,12 +8,6 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from ledger.benchmarks import (
-            batch_posting_workload,
-            posting_workload,
-            trial_balance_workload,
-        )
-        from ledger.demo import close_past_periods, seed_ledger
         from ledger.models import JournalEntry, JournalLine
         from ledger.queries.journals import journal_approval_work, open_draft_work
         from ledger.sources import register_source_documents
@@ -24,12 +18,14 @@ class LedgerConfig(AppConfig):
         from millbrae_finance.roles import FINANCE_STAFF, Role
         from millbrae_finance.work_queues import WorkQueue, register_work_queue
 
-        register_demo_seeder("ledger", seed_ledger, order=10)
+        # Demo data and benchmarks by dotted path: imported only when seed_demo or the
+        # benchmark runs, never when the site starts.
+        register_demo_seeder("ledger", "ledger.demo.books:seed_ledger", order=10)
         # Last: the modules post their history into these periods before they close.
-        register_demo_seeder("ledger_close", close_past_periods, order=90)
-        register_workload("ledger_posting", posting_workload)
-        register_workload("ledger_batch_posting", batch_posting_workload)
-        register_workload("ledger_trial_balance", trial_balance_workload)
+        register_demo_seeder("ledger_close", "ledger.demo.books:close_past_periods", order=90)
+        register_workload("ledger_posting", "ledger.benchmarks:posting_workload")
+        register_workload("ledger_batch_posting", "ledger.benchmarks:batch_posting_workload")
+        register_workload("ledger_trial_balance", "ledger.benchmarks:trial_balance_workload")
         # Batch posting writes these in bulk: foreign keys checked per statement.
         register_bulk_tables(JournalEntry, JournalLine)
 

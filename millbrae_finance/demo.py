@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
+from django.utils.module_loading import import_string
 
 from millbrae_finance.models import CityClosure
 from millbrae_finance.roles import Role
@@ -47,13 +48,22 @@ DEMO_CLOSURES = [
 ]
 
 Seeder = Callable[[Callable[[str], None]], None]
-_seeders: list[tuple[int, str, Seeder]] = []
+_seeders: list[tuple[int, str, Seeder | str]] = []
 
 
-def register_demo_seeder(name: str, seeder: Seeder, *, order: int) -> None:
-    """Add a module's demo data; seeders run by `order`, each gets a `log` function."""
+def register_demo_seeder(name: str, seeder: Seeder | str, *, order: int) -> None:
+    """Add a module's demo data; seeders run by `order`, each gets a `log` function.
+
+    `seeder` is the function or, so that no demo module is imported when the site starts,
+    its dotted path ("receivables.demo.customers:seed_customers"), imported when the seed
+    runs."""
     if name not in {existing for _, existing, _ in _seeders}:
         _seeders.append((order, name, seeder))
+
+
+def load_seeder(seeder: Seeder | str) -> Seeder:
+    """The seeder itself, its module imported now if it was registered by dotted path."""
+    return import_string(seeder.replace(":", ".")) if isinstance(seeder, str) else seeder
 
 
 def seed_users(log: Callable[[str], None]) -> None:
@@ -112,4 +122,4 @@ def _run_seeders(log: Callable[[str], None]) -> None:
     seed_users(log)
     for _, name, seeder in sorted(_seeders, key=lambda item: (item[0], item[1])):
         log(f"seeding {name}")
-        seeder(log)
+        load_seeder(seeder)(log)

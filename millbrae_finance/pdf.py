@@ -5,6 +5,7 @@ static files finders to files on disk, so a PDF renders the same on a LAN with n
 """
 
 import ssl
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,18 @@ def pdf_response(
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
+
+
+@dataclass(frozen=True)
+class PdfDocument:
+    """A PDF as an app's documents module describes it: the print template, what it shows
+    (the template's context, built there and not in a view), and the file it saves as."""
+
+    template: str
+    context: dict[str, Any]
+    filename: str
+
+    def response(self, request: HttpRequest | None = None, *, inline: bool = True) -> HttpResponse:
+        return pdf_response(
+            self.template, self.context, filename=self.filename, request=request, inline=inline
+        )

@@ -6,21 +6,18 @@ class ReceivablesConfig(AppConfig):
     verbose_name = "Receivables"
 
     def ready(self) -> None:
+        """Every registration of receivables: navigation, source documents, work queues,
+        customer merges, payment targets, subledgers, bulk tables, demo data and
+        benchmark workloads."""
         from ledger.models import Subledger
         from ledger.reconciliation import register_subledger
+        from ledger.sources import register_source_documents
         from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
         from millbrae_finance.payment_targets import register_payment_target
-        from receivables.benchmarks import (
-            audited_bulk_insert_workload,
-            customer_search_workload,
-            penalty_batch_workload,
-        )
-        from receivables.billing_demo import seed_billing, seed_collections
-        from receivables.demo import seed_customers, seed_fees
-        from receivables.merge import register_customer_merge
+        from millbrae_finance.work_queues import WorkQueue, register_work_queue
         from receivables.models import (
             ArSubledger,
             ArTransaction,
@@ -31,30 +28,74 @@ class ReceivablesConfig(AppConfig):
             Invoice,
             InvoiceLine,
         )
-        from receivables.penalties_demo import seed_penalty_rules
+        from receivables.queries.collections import write_off_approval_work
+        from receivables.queries.invoices import (
+            credit_memo_approval_work,
+            receivables_document_url,
+        )
         from receivables.queries.subledger import subledger_total
+        from receivables.services.credit_memos import CREDIT_MEMO_APPROVERS
+        from receivables.services.customers import register_customer_merge
+        from receivables.services.dunning import move_notices
         from receivables.services.payments import (
             CitationTarget,
             CustomerBalanceTarget,
             InvoiceTarget,
         )
-        from receivables.subledger import move_documents
-        from receivables.views import citations, collections, invoices, penalties
+        from receivables.services.subledger import move_documents
+        from receivables.services.write_offs import WRITE_OFF_APPROVERS
 
-        register_nav_item(
-            label="Customers", url_name="receivables:customer_list", section="Receivables"
+        # Navigation, in the order the menu shows it.
+        for label, url_name in [
+            ("Customers", "receivables:customer_list"),
+            ("Fees", "receivables:fee_list"),
+            ("Invoices", "receivables:invoice_list"),
+            ("Citations", "receivables:citation_list"),
+            ("Penalties", "receivables:penalty_batch"),
+            ("Aging", "receivables:aging_report"),
+            ("Collections", "receivables:referral_candidates"),
+        ]:
+            register_nav_item(label=label, url_name=url_name, section="Receivables")
+
+        # "INV-000123", "CM-000045" and citation numbers on journal entries link back.
+        register_source_documents("receivables", receivables_document_url)
+
+        register_work_queue(
+            WorkQueue(
+                key="receivables-credit-memo-approvals",
+                title="Credit memos to approve",
+                roles=CREDIT_MEMO_APPROVERS,
+                items=credit_memo_approval_work,
+                list_url_name="receivables:credit_memo_list",
+            )
         )
-        register_nav_item(label="Fees", url_name="receivables:fee_list", section="Receivables")
-        for area in (invoices, citations, penalties, collections):
-            area.register()
-        register_demo_seeder("receivables", seed_customers, order=20)
-        register_demo_seeder("receivables_fees", seed_fees, order=21)
-        register_demo_seeder("receivables_penalty_rules", seed_penalty_rules, order=22)
-        register_demo_seeder("receivables_billing", seed_billing, order=30)
-        register_demo_seeder("receivables_collections", seed_collections, order=31)
-        register_workload("customer_search", customer_search_workload)
-        register_workload("penalty_batch", penalty_batch_workload)
-        register_workload("audited_bulk_insert", audited_bulk_insert_workload)
+        # A supervisor sees the write-offs others requested; never their own.
+        register_work_queue(
+            WorkQueue(
+                key="receivables-write-off-approvals",
+                title="Write-offs to approve",
+                roles=WRITE_OFF_APPROVERS,
+                items=write_off_approval_work,
+                list_url_name="receivables:write_off_list",
+            )
+        )
+
+        # Demo data and benchmarks by dotted path: imported only when seed_demo or the
+        # benchmark runs, never when the site starts.
+        for name, seeder, order in [
+            ("receivables", "receivables.demo.customers:seed_customers", 20),
+            ("receivables_fees", "receivables.demo.customers:seed_fees", 21),
+            ("receivables_penalty_rules", "receivables.demo.penalties:seed_penalty_rules", 22),
+            ("receivables_billing", "receivables.demo.billing:seed_billing", 30),
+            ("receivables_collections", "receivables.demo.billing:seed_collections", 31),
+        ]:
+            register_demo_seeder(name, seeder, order=order)
+        for name, workload in [
+            ("customer_search", "receivables.benchmarks:customer_search_workload"),
+            ("penalty_batch", "receivables.benchmarks:penalty_batch_workload"),
+            ("audited_bulk_insert", "receivables.benchmarks:audited_bulk_insert_workload"),
+        ]:
+            register_workload(name, workload)
         # Written in bulk (imports, batches): foreign keys checked per statement.
         register_bulk_tables(
             Customer,
@@ -66,6 +107,7 @@ class ReceivablesConfig(AppConfig):
             CollectionReferral,
         )
 
+        register_customer_merge("dunning notices", move_notices)
         register_customer_merge("invoices and citations", move_documents)
         for target in (InvoiceTarget(), CitationTarget(), CustomerBalanceTarget()):
             register_payment_target(target)

@@ -20,10 +20,10 @@ from ledger.services import create_account, create_fiscal_year
 from millbrae_finance.benchmarks import BenchmarkContext
 from millbrae_finance.db_roles import as_owner
 from millbrae_finance.roles import Role
-from receivables.demo import FIRST_NAMES, LAST_NAMES, STREETS
+from receivables.demo.customers import FIRST_NAMES, LAST_NAMES, STREETS
 from receivables.models import Customer, Fee, FeeStatus, PenaltyRule
-from receivables.penalties import run_penalty_batch
-from receivables.queries import search_customers
+from receivables.queries.customers import search_customers
+from receivables.services.penalties import run_penalty_batch
 
 CUSTOMERS = 200_000
 RUNS_PER_QUERY = 15

@@ -1,25 +1,59 @@
 """Receivables' background jobs: thin wrappers over the services, run by a worker."""
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from weasyprint import HTML
 
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job, save_job_file, start_job
-from millbrae_finance.pdf import StaticFilesFetcher
-from receivables.aging import customers_with_balance, statements
-from receivables.dunning import notices_on, plan_notices, send_notices
-from receivables.penalties import batch_reference, run_penalty_batch
+from millbrae_finance.roles import has_role
+from receivables.documents import notices_pdf, statements_batch_pdf
+from receivables.queries.aging import customers_with_balance
+from receivables.queries.dunning import notices_on, plan_notices
+from receivables.services.dunning import send_notices
+from receivables.services.penalties import (
+    BATCH_RUNNERS,
+    CHUNK_ROWS,
+    batch_reference,
+    check_period_open,
+    run_penalty_batch,
+)
+
+
+def start_penalty_batch(
+    batch_date: dt.date,
+    *,
+    idempotency_key: str,
+    actor: AbstractBaseUser,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Job:
+    """Start the batch as a background job and return the job: what can be refused at
+    once (who, a closed period) is refused here, beside the date; the same key again
+    returns the same job, and runs the batch once."""
+    if not idempotency_key:
+        raise ValueError("Every penalty batch needs an idempotency key.")
+    if not has_role(actor, *BATCH_RUNNERS):
+        raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
+    check_period_open(batch_date)
+    return start_job(
+        penalty_batch_job,
+        kind="penalty_batch",
+        title=f"Penalty batch for {batch_date:%Y-%m-%d}",
+        idempotency_key=f"penalty-batch:{idempotency_key}",
+        actor=actor,
+        params={
+            "batch_date": batch_date.isoformat(),
+            "idempotency_key": idempotency_key,
+            "chunk_rows": chunk_rows,
+        },
+    )
 
 
 @task
 def penalty_batch_job(job_id: int) -> None:
-    """Post the penalty batch a lead started (receivables.penalties.start_penalty_batch)."""
+    """Post the penalty batch a lead started (receivables.tasks.start_penalty_batch)."""
     run_job(job_id, _penalty_batch)
 
 
@@ -36,11 +70,6 @@ def _penalty_batch(job: Job, progress: Progress) -> JobResult:
         url=reverse("receivables:penalty_batch_detail", args=[batch.pk]),
         label=f"Penalty batch {batch_reference(batch)}: {charges}, ${batch.total:,.2f}",
     )
-
-
-# Documents (statements, notices) read and laid out at a time in a combined PDF: the
-# statements query is five queries a slice, and the bar moves a slice at a time.
-PDF_SLICE = 200
 
 
 def start_statement_batch(
@@ -74,12 +103,9 @@ def _statement_batch(job: Job, progress: Progress) -> JobResult:
     progress(0, total)
     if not total:
         return JobResult(url="", label="No customer has a balance: no statements to print.")
-    # A generator: each slice's statements are read just before they are laid out.
-    contexts = (
-        {"statements": statements(ids, start=start, as_of=as_of), **_printed(job)}
-        for ids in (customer_ids[first : first + PDF_SLICE] for first in _slices(customer_ids))
+    pdf, pages = statements_batch_pdf(
+        customer_ids, start=start, as_of=as_of, printed_by=_printed_by(job), progress=progress
     )
-    pdf, pages = _combined_pdf("receivables/pdf/statement.html", contexts, progress, total=total)
     save_job_file(
         job,
         filename=f"statements-{as_of:%Y%m%d}.pdf",
@@ -149,12 +175,8 @@ def notices_pdf_job(job_id: int) -> None:
 def _notices_pdf(job: Job, progress: Progress) -> JobResult:
     day = dt.date.fromisoformat(job.params["day"])
     notices = notices_on(day)
-    context = {"notice_date": day, **_printed(job)}
-    pdf, pages = _combined_pdf(
-        "receivables/pdf/notice.html",
-        [{**context, "notices": notices[first : first + PDF_SLICE]} for first in _slices(notices)],
-        progress,
-        total=len(notices),
+    pdf, pages = notices_pdf(
+        notices, notice_date=day, printed_by=_printed_by(job), progress=progress
     )
     save_job_file(
         job, filename=f"notices-{day:%Y%m%d}.pdf", content_type="application/pdf", data=pdf
@@ -165,23 +187,5 @@ def _notices_pdf(job: Job, progress: Progress) -> JobResult:
     )
 
 
-def _slices(rows: list) -> range:
-    return range(0, max(len(rows), 1), PDF_SLICE)
-
-
-def _printed(job: Job) -> dict:
-    return {"printed_at": timezone.now(), "printed_by": job.started_by.get_username()}
-
-
-def _combined_pdf(
-    template: str, contexts: Iterable[dict], progress: Progress, *, total: int
-) -> tuple[bytes, int]:
-    """One PDF of the template laid out once per context (a slice of documents each),
-    the bar moving a slice at a time; the PDF's bytes and its page count."""
-    documents = []
-    for number, context in enumerate(contexts, start=1):
-        html = render_to_string(template, context)
-        documents.append(HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render())
-        progress(min(number * PDF_SLICE, total), total)
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf(), len(pages)
+def _printed_by(job: Job) -> str:
+    return job.started_by.get_username()

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ledger.documents import report_pdf
 from ledger.forms.reports import (
     AsOfDateForm,
     BalanceSheetForm,
@@ -30,7 +31,6 @@ from ledger.queries.reports import (
 from ledger.reconciliation import reconciliation
 from ledger.sources import source_document_url
 from millbrae_finance.csv_export import csv_response
-from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, role_required
 
 REPORT_READERS = FINANCE_STAFF | AUDIT_READERS
@@ -225,6 +225,12 @@ def _respond(
         return csv_response(f"{filename}.csv", header, rows)
     context = {"form": form, "report": report, **(extra or {})}
     if report is not None and output == "pdf":
-        context |= {"printed_at": timezone.now(), "printed_by": request.user.get_username()}
-        return pdf_response(f"ledger/pdf/{name}.html", context, filename=f"{filename}.pdf")
+        printed = report_pdf(
+            name,
+            report,
+            printed_by=request.user.get_username(),
+            filename=filename,
+            account=context.get("account"),
+        )
+        return printed.response()
     return render(request, f"ledger/{name}.html", context)

@@ -10,6 +10,8 @@ module imports none of them.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.module_loading import import_string
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -60,13 +62,25 @@ class BenchmarkContext:
 
 Workload = Callable[[BenchmarkContext], None]
 
-_workloads: dict[str, Workload] = {}
+_workloads: dict[str, Workload | str] = {}
 
 
-def register_workload(name: str, workload: Workload) -> None:
-    """Register (or replace, by name) a workload."""
+def register_workload(name: str, workload: Workload | str) -> None:
+    """Register (or replace, by name) a workload: the function or, so that no benchmark
+    module is imported when the site starts, its dotted path
+    ("receivables.benchmarks:penalty_batch_workload"), imported when the benchmark runs."""
     _workloads[name] = workload
 
 
-def registered_workloads() -> dict[str, Workload]:
-    return dict(_workloads)
+def workload_names() -> list[str]:
+    """The registered workloads' names, in registration order; nothing is imported."""
+    return list(_workloads)
+
+
+def load_workload(name: str) -> Workload:
+    """The workload registered under `name`, its module imported now if it was
+    registered by dotted path."""
+    workload = _workloads[name]
+    if isinstance(workload, str):
+        return import_string(workload.replace(":", "."))
+    return workload

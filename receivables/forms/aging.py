@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from millbrae_finance.forms import BookDateField
-from receivables.aging import AgingBy, AgingKind
+from receivables.queries.aging import AgingBy, AgingKind
 
 DATE_WIDGET = {"type": "date"}
 # The subledger starts with the City's first fiscal year on this system; a date before

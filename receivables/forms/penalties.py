@@ -9,7 +9,7 @@ from django.utils import timezone
 from ledger.models import Account, AccountType
 from millbrae_finance.forms import BookDateField, EntryForm
 from receivables.models import CitationKind, PenaltyAppliesTo, PenaltyCalculation, PenaltyRule
-from receivables.penalties import RULE_FIELDS
+from receivables.services.penalties import RULE_FIELDS
 
 RULE_STATUS_CHOICES = [("", "Active"), ("inactive", "Inactive"), ("all", "All")]
 

@@ -31,7 +31,7 @@ from receivables.models.customers import (
     CustomerMerge,
     CustomerQuerySet,
 )
-from receivables.models.fees import Fee, FeeQuerySet, FeeStatus, FeeTier, wrong_kind
+from receivables.models.fees import Fee, FeeQuerySet, FeeRule, FeeStatus, FeeTier, wrong_kind
 from receivables.models.invoices import (
     TERMS_CHOICES,
     ApprovalStatus,
@@ -76,6 +76,7 @@ __all__ = [
     "DunningNotice",
     "Fee",
     "FeeQuerySet",
+    "FeeRule",
     "FeeStatus",
     "FeeTier",
     "HearingStatus",

@@ -9,8 +9,16 @@ from django.db.models import Q
 
 from millbrae_finance.approvals import approver_not_preparer
 from millbrae_finance.money import MoneyField, QuantityField, RateField
-from receivables.fee_rules import FeeRule
 from receivables.models.citations import CitationKind
+
+
+class FeeRule(models.TextChoices):
+    """How a fee's amount is calculated (the calculation is receivables.queries.fees)."""
+
+    FLAT = "flat", "Flat amount"
+    PER_UNIT = "per_unit", "Per unit"
+    PERCENT = "percent", "Percentage of a base amount"
+    TIERED = "tiered", "Tiered by units"
 
 
 class FeeStatus(models.TextChoices):

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from millbrae_finance.money import to_money
-from receivables.fee_rules import FeeRule
 from receivables.models import (
     CITATION_DECIDERS,
     HEARING_HOLDS,
@@ -22,6 +21,7 @@ from receivables.models import (
     CitationKind,
     CitationStatus,
     Fee,
+    FeeRule,
     PenaltyAppliesTo,
     PenaltyCalculation,
     PenaltyRule,
@@ -235,8 +235,8 @@ def escalation_schedule(
 ) -> list[EscalationStep]:
     """Each charge the escalation rules add to this citation: on its date, how much, and
     whether it was charged, is due or upcoming, is held (a review or hearing is pending),
-    or will not be (dismissed, void or paid). The penalty batch (receivables.penalties)
-    does the charging; this mirrors its timing."""
+    or will not be (dismissed, void or paid). The penalty batch (a service) does the
+    charging; this mirrors its timing."""
     if movements is None:
         movements = citation_movements(citation)
     charged = {

@@ -26,7 +26,6 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, LPad, NullIf
 
 from millbrae_finance.money import ZERO
-from receivables.dunning import customers_promised_time
 from receivables.models import (
     ACTIVE_STATUSES,
     HEARING_HOLDS,
@@ -38,6 +37,7 @@ from receivables.models import (
     WriteOff,
     WriteOffStatus,
 )
+from receivables.queries.dunning import customers_promised_time
 
 Document = Invoice | Citation
 INVOICE_NUMBER = re.compile(r"INV-?0*([0-9]{1,9})", re.IGNORECASE)

@@ -1,6 +1,5 @@
 """Reads of the customer screens: search, the list and its export, the merge preview."""
 
-import datetime
 import re
 from dataclasses import dataclass
 
@@ -8,7 +7,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
-from receivables.models import FILLED_ON_MERGE, Customer, CustomerMerge, Fee
+from receivables.models import FILLED_ON_MERGE, Customer, CustomerMerge
 
 # Longer input is not a search a person types; cutting it keeps the tsquery small.
 MAX_SEARCH_CHARS = 200
@@ -192,68 +191,3 @@ def merge_preview(duplicate: Customer, survivor: Customer) -> list[MergeRow]:
             result = "Yes" if "Yes" in values else "No"
         rows.append(MergeRow(label, values[0], values[1], result))
     return rows
-
-
-FEE_EXPORT_FIELDS = [
-    ("code", "code"),
-    ("description", "description"),
-    ("rule", "rule"),
-    ("amount", "amount"),
-    ("rate", "rate"),
-    ("unit", "unit_name"),
-    ("minimum", "minimum"),
-    ("maximum", "maximum"),
-    ("revenue_account", "revenue_account__number"),
-    ("effective_from", "effective_from"),
-    ("effective_to", "effective_to"),
-    ("status", "status"),
-    ("prepared_by", "prepared_by__username"),
-    ("approved_by", "approved_by__username"),
-    ("approved_at", "approved_at"),
-]
-
-
-def fee_list(
-    *, q: str = "", status: str = "", on_date: datetime.date | None = None
-) -> QuerySet[Fee]:
-    """Fee versions matching a code or description, a status, and a day they cover."""
-    fees = Fee.objects.select_related("revenue_account").prefetch_related("tiers")
-    if q:
-        words = q.strip()[:MAX_SEARCH_CHARS]
-        fees = fees.filter(Q(code__icontains=words) | Q(description__icontains=words))
-    if on_date is not None:
-        fees = fees.in_effect_on(on_date)
-    if status:
-        fees = fees.filter(status=status)
-    return fees.order_by("code", "-effective_from", "id")
-
-
-def fee_detail(pk: int) -> Fee:
-    """One fee version with its account, people and tiers."""
-    return (
-        Fee.objects.select_related("revenue_account", "prepared_by", "approved_by")
-        .prefetch_related("tiers")
-        .get(pk=pk)
-    )
-
-
-def fee_versions(fee: Fee) -> QuerySet[Fee]:
-    """Every version of a fee's code, newest dates first."""
-    return (
-        Fee.objects.filter(code=fee.code)
-        .select_related("approved_by")
-        .prefetch_related("tiers")
-        .order_by("-effective_from", "-id")
-    )
-
-
-def fee_codes() -> list[tuple[str, str]]:
-    """(code, "CODE description") of every fee that has an approved version, for the
-    calculator's choice (a code not in effect on the chosen day is answered by the form)."""
-    rows = (
-        Fee.objects.approved()
-        .order_by("code", "-effective_from")
-        .distinct("code")
-        .values_list("code", "description")
-    )
-    return [(code, f"{code} — {description}") for code, description in rows]

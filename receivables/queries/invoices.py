@@ -10,21 +10,22 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from millbrae_finance.money import ZERO
-from receivables.fee_rules import FeeRule, calculate_fee
 from receivables.models import (
     ApprovalStatus,
     ArKind,
     ArTransaction,
+    Citation,
     CreditMemo,
     Fee,
+    FeeRule,
     Invoice,
     InvoiceStatus,
 )
 from receivables.queries.customers import clean_search_text
-from receivables.queries.fees import fee_in_effect, terms_of
+from receivables.queries.fees import calculate_fee, fee_in_effect, terms_of
 
 INVOICE_NUMBER = re.compile(r"(?:INV-?)?0*([0-9]{1,9})", re.IGNORECASE)
 MEMO_NUMBER = re.compile(r"(?:CM-?)?0*([0-9]{1,9})", re.IGNORECASE)
@@ -322,3 +323,30 @@ def preview_lines(rows: list[dict], *, invoice_date: dt.date | None) -> InvoiceP
             total += preview.amount
         previews.append(preview)
     return InvoicePreview(previews, total)
+
+
+def receivables_document_url(reference: str) -> str | None:
+    """The page of a receivables source document: "INV-000123" an invoice, "CM-000045" a
+    credit memo, anything else a citation by its number when the citation screens exist."""
+    reference = (reference or "").strip()
+    for prefix, url_name in (
+        ("INV-", "receivables:invoice_detail"),
+        ("CM-", "receivables:credit_memo_detail"),
+    ):
+        if reference.startswith(prefix):
+            number = reference.removeprefix(prefix)
+            if not (number.isascii() and number.isdigit()):
+                return None
+            return reverse(url_name, args=[int(number)])
+    if not reference:
+        return None
+    citation_pk = Citation.objects.filter(number=reference).values_list("pk", flat=True).first()
+    if citation_pk is None:
+        return None
+    # The citation screens are another area's: link to them only once they exist.
+    for args in ([reference], [citation_pk]):
+        try:
+            return reverse("receivables:citation_detail", args=args)
+        except NoReverseMatch:
+            continue
+    return None

@@ -39,7 +39,7 @@ from receivables.models import (
 )
 from receivables.queries.citations import open_parts
 from receivables.queries.fees import fee_in_effect
-from receivables.subledger import post_movement
+from receivables.services.subledger import post_movement
 
 # The statuses a clerk records; a decision that reduces or dismisses goes through the
 # supervisor's reduce_citation / dismiss_citation, which post the money side.

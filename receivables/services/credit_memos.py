@@ -25,7 +25,7 @@ from receivables.models import (
     InvoiceStatus,
 )
 from receivables.queries.subledger import open_parts
-from receivables.subledger import post_movement
+from receivables.services.subledger import post_movement
 
 # Lead duties (DESIGN.md): approving what a technician prepared.
 CREDIT_MEMO_APPROVERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from ledger.models import Account, AccountType
 from millbrae_finance.roles import Role, has_role
-from receivables.fee_rules import FeeRule, FeeTerms, Tier, problems_with
-from receivables.models import CitationKind, Fee, FeeStatus, FeeTier
+from receivables.models import CitationKind, Fee, FeeRule, FeeStatus, FeeTier
+from receivables.queries.fees import FeeTerms, Tier, problems_with
 
 MAX_TIERS = 5
 # The fields a person fills on the fee form, as the services take them.

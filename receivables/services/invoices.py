@@ -15,17 +15,17 @@ from django.utils import timezone
 from ledger.models import Account, AccountType
 from millbrae_finance.forms import EARLIEST_DATE, LATEST_DATE
 from millbrae_finance.money import ZERO, to_money
-from receivables.fee_rules import FeeRule, calculate_fee
 from receivables.models import (
     ArKind,
     Customer,
     Fee,
+    FeeRule,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
 )
-from receivables.queries.fees import fee_in_effect, terms_of
-from receivables.subledger import post_movement
+from receivables.queries.fees import calculate_fee, fee_in_effect, terms_of
+from receivables.services.subledger import post_movement
 
 MAX_LINES = 20
 # No line of a city's miscellaneous invoice comes near this; more is a typo.

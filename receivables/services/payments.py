@@ -25,9 +25,9 @@ from receivables.models import (
     Invoice,
     InvoiceStatus,
 )
-from receivables.queries import search_customers
-from receivables.queries.subledger import balance_as_of
-from receivables.subledger import apply_payment, repeated_payment
+from receivables.queries.customers import search_customers
+from receivables.queries.subledger import balance_as_of, repeated_payment
+from receivables.services.subledger import apply_payment
 
 CHECKS_WARNING = "Do not accept checks"
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?0*(\d{1,9})$", re.IGNORECASE)

@@ -24,7 +24,6 @@ from ledger.models import Account
 from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import ZERO
 from millbrae_finance.roles import FINANCE_STAFF, has_role
-from receivables.dunning import customers_promised_time
 from receivables.models import (
     ACTIVE_STATUSES,
     HEARING_HOLDS,
@@ -34,8 +33,9 @@ from receivables.models import (
     ReferralStatus,
 )
 from receivables.queries.collections import document_filter, pending_write_off_total
+from receivables.queries.dunning import customers_promised_time
+from receivables.services.subledger import apply_payment
 from receivables.services.write_offs import control_fund_id, is_open_document
-from receivables.subledger import apply_payment
 
 Document = Invoice | Citation
 DEFAULT_AGENCY = "Peninsula Recovery Services"

@@ -22,7 +22,8 @@ from receivables.models import (
     WriteOffStatus,
 )
 from receivables.queries.collections import document_filter, pending_write_off_total
-from receivables.subledger import control_account_for, control_accounts, post_movement, subledger_of
+from receivables.queries.subledger import control_account_for, control_accounts, subledger_of
+from receivables.services.subledger import post_movement
 
 Document = Invoice | Citation
 # Object codes of the chart this module posts to (the demo chart and every city chart

@@ -8,22 +8,16 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import csv_response
-from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
-from receivables.aging import BUCKETS, AgingBy, aging, customers_with_balance, statements
-from receivables.dunning import (
-    REFERRAL_BUSINESS_DAYS,
-    move_notices,
-    notice_runs,
-    plan_notices,
-)
+from receivables import documents
 from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
 from receivables.models import Customer
+from receivables.queries.aging import BUCKETS, AgingBy, aging, customers_with_balance
+from receivables.queries.dunning import REFERRAL_BUSINESS_DAYS, notice_runs, plan_notices
 from receivables.tasks import start_notice_run, start_notices_pdf, start_statement_batch
 
 REPORT_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
@@ -39,10 +33,6 @@ def _bind(request: HttpRequest, form_class: type[Form]) -> Form:
     return form_class(data)
 
 
-def _printed(request: HttpRequest) -> dict:
-    return {"printed_at": timezone.now(), "printed_by": request.user.get_username()}
-
-
 @role_required(REPORT_READERS)
 @require_GET
 def aging_report(request: HttpRequest) -> HttpResponse:
@@ -52,11 +42,7 @@ def aging_report(request: HttpRequest) -> HttpResponse:
     if report is not None and output == "csv":
         return csv_response(f"aging-{report.as_of:%Y%m%d}.csv", *_aging_csv(report))
     if report is not None and output == "pdf":
-        return pdf_response(
-            "receivables/pdf/aging.html",
-            {"report": report, **_printed(request)},
-            filename=f"aging-{report.as_of:%Y%m%d}.pdf",
-        )
+        return documents.aging_pdf(report, printed_by=request.user.get_username()).response()
     page = None
     if report is not None:
         page = Paginator(report.rows, AGING_ROWS_PER_PAGE).get_page(request.GET.get("page"))
@@ -83,12 +69,10 @@ def customer_statement(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"form": form, "customer": customer}
         return render(request, "receivables/statement_form.html", context)
     data = form.cleaned_data
-    found = statements([customer.pk], start=data["start"], as_of=data["as_of"])
-    return pdf_response(
-        "receivables/pdf/statement.html",
-        {"statements": found, **_printed(request)},
-        filename=f"statement-{customer.number}-{data['as_of']:%Y%m%d}.pdf",
+    statement = documents.customer_statement_pdf(
+        customer, start=data["start"], as_of=data["as_of"], printed_by=request.user.get_username()
     )
+    return statement.response()
 
 
 @role_required(REPORT_READERS)
@@ -166,20 +150,3 @@ def _start_notices_pdf(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("idempotency_key") or secrets.token_urlsafe(18)
     job = start_notices_pdf(form.cleaned_data["date"], idempotency_key=key, actor=request.user)
     return redirect("job_detail", pk=job.pk)
-
-
-urlpatterns = [
-    path("aging/", aging_report, name="aging_report"),
-    path("statements/", statement_batch, name="statement_batch"),
-    path("customers/<int:pk>/statement.pdf", customer_statement, name="customer_statement"),
-    path("notices/", notice_list, name="notice_list"),
-]
-
-
-def register() -> None:
-    """Navigation links and registries of aging, statements and notices."""
-    from millbrae_finance.navigation import register_nav_item
-    from receivables.merge import register_customer_merge
-
-    register_nav_item(label="Aging", url_name="receivables:aging_report", section="Receivables")
-    register_customer_merge("dunning notices", move_notices)

@@ -10,14 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import csv_response
-from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required, user_roles
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
+from receivables import documents
 from receivables.forms.citations import (
     AssignCustomerForm,
     CitationFilterForm,
@@ -31,7 +30,6 @@ from receivables.queries.citations import (
     CITATION_EXPORT_HEADER,
     citation_export_rows,
     citation_movements,
-    citation_notice,
     citation_parts,
     citation_permissions,
     escalation_schedule,
@@ -148,17 +146,8 @@ def citation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def citation_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
-    context = {
-        "notice": citation_notice(citation, today=timezone.localdate()),
-        "printed_at": timezone.now(),
-        "printed_by": request.user.get_username(),
-    }
-    return pdf_response(
-        "receivables/pdf/citation_notice.html",
-        context,
-        filename=f"citation-{citation.number}.pdf",
-        request=request,
-    )
+    notice = documents.citation_notice_pdf(citation, printed_by=request.user.get_username())
+    return notice.response(request)
 
 
 def _action_page(request, citation, form, *, action: str, title: str, intro: str, submit: str):
@@ -293,26 +282,4 @@ def citation_assign(request: HttpRequest, pk: int) -> HttpResponse:
         title="Registered owner or respondent",
         intro=intro,
         submit="Attach customer",
-    )
-
-
-urlpatterns: list[URLPattern] = [
-    path("citations/", citation_list, name="citation_list"),
-    path("citations/new/", citation_create, name="citation_create"),
-    path("citations/fine/", citation_fine, name="citation_fine"),
-    path("citations/<int:pk>/", citation_detail, name="citation_detail"),
-    path("citations/<int:pk>/notice.pdf", citation_notice_pdf, name="citation_notice"),
-    path("citations/<int:pk>/hearing/", citation_hearing, name="citation_hearing"),
-    path("citations/<int:pk>/dismiss/", citation_dismiss, name="citation_dismiss"),
-    path("citations/<int:pk>/reduce/", citation_reduce, name="citation_reduce"),
-    path("citations/<int:pk>/customer/", citation_assign, name="citation_assign"),
-]
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from millbrae_finance.navigation import register_nav_item
-
-    register_nav_item(
-        label="Citations", url_name="receivables:citation_list", section="Receivables"
     )

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -38,7 +38,6 @@ from receivables.services.write_offs import (
     reject_write_off,
     request_write_off,
 )
-from receivables.views import aging
 
 # The Auditor reads and exports every collections list; finance staff act on them.
 COLLECTIONS_READERS = FINANCE_STAFF | {Role.AUDITOR}
@@ -318,38 +317,3 @@ def referral_import(request: HttpRequest) -> HttpResponse:
         context.update(import_totals(changes))
     context.update(_tabs(request))
     return render(request, "receivables/referral_import.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("write-offs/", write_off_list, name="write_off_list"),
-    path("write-offs/new/", write_off_create, name="write_off_create"),
-    path("write-offs/<int:pk>/", write_off_detail, name="write_off_detail"),
-    path("write-offs/<int:pk>/approve/", write_off_approve, name="write_off_approve"),
-    path("write-offs/<int:pk>/reject/", write_off_reject, name="write_off_reject"),
-    path("collections/", referral_candidates, name="referral_candidates"),
-    path("collections/referrals/", referral_list, name="referral_list"),
-    path("collections/files/", referral_files, name="referral_files"),
-    path("collections/import/", referral_import, name="referral_import"),
-]
-urlpatterns += aging.urlpatterns
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from millbrae_finance.navigation import register_nav_item
-    from millbrae_finance.work_queues import WorkQueue, register_work_queue
-
-    aging.register()
-    register_nav_item(
-        label="Collections", url_name="receivables:referral_candidates", section="Receivables"
-    )
-    # A supervisor sees the write-offs others requested; never their own.
-    register_work_queue(
-        WorkQueue(
-            key="receivables-write-off-approvals",
-            title="Write-offs to approve",
-            roles=WRITE_OFF_APPROVERS,
-            items=queries.write_off_approval_work,
-            list_url_name="receivables:write_off_list",
-        )
-    )

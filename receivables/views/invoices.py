@@ -12,14 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import queryset_csv_response
-from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import fragment_wanted
+from receivables import documents
 from receivables.forms.invoices import (
     BLANK_ROWS_NEW,
     CreditMemoFilterForm,
@@ -33,14 +32,12 @@ from receivables.forms.invoices import (
     parsed_number,
     posted_rows,
 )
-from receivables.models import ApprovalStatus, Citation, CreditMemo, Invoice, InvoiceStatus
+from receivables.models import ApprovalStatus, CreditMemo, Invoice, InvoiceStatus
 from receivables.queries.customers import search_customers
 from receivables.queries.invoices import (
     CREDIT_MEMO_EXPORT_FIELDS,
     INVOICE_EXPORT_FIELDS,
-    credit_memo_approval_work,
     fee_choices,
-    invoice_amounts,
     invoice_credit_memos,
     invoice_movements,
     invoice_state,
@@ -372,18 +369,7 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice_or_404(pk)
-    context = {
-        "invoice": invoice,
-        "customer": invoice.customer,
-        "lines": list(invoice.lines.all()),
-        "state": invoice_state(invoice),
-        "balance_due": invoice.balance if invoice.status == InvoiceStatus.ISSUED else invoice.total,
-        **(invoice_amounts(invoice) if invoice.status == InvoiceStatus.ISSUED else {}),
-        "printed_at": timezone.localtime(),
-    }
-    return pdf_response(
-        "receivables/pdf/invoice.html", context, filename=f"{invoice.number}.pdf", request=request
-    )
+    return documents.invoice_pdf(invoice).response(request)
 
 
 def _render_detail(
@@ -548,68 +534,3 @@ def _attach_simple(form, error: ValidationError) -> None:
         return
     for key, texts in error.message_dict.items():
         form.add_error(key if key in form.fields else None, texts)
-
-
-# ---------------------------------------------------------------- routes and registrations
-
-urlpatterns: list[URLPattern] = [
-    path("invoices/", invoice_list, name="invoice_list"),
-    path("invoices/new/", invoice_create, name="invoice_create"),
-    path("invoices/customers/", invoice_customer_search, name="invoice_customer_search"),
-    path("invoices/<int:pk>/", invoice_detail, name="invoice_detail"),
-    path("invoices/<int:pk>/edit/", invoice_edit, name="invoice_edit"),
-    path("invoices/<int:pk>/issue/", invoice_issue, name="invoice_issue"),
-    path("invoices/<int:pk>/void/", invoice_void, name="invoice_void"),
-    path("invoices/<int:pk>/pdf/", invoice_pdf, name="invoice_pdf"),
-    path("invoices/<int:pk>/credit-memo/", credit_memo_create, name="credit_memo_create"),
-    path("credit-memos/", credit_memo_list, name="credit_memo_list"),
-    path("credit-memos/<int:pk>/", credit_memo_detail, name="credit_memo_detail"),
-    path("credit-memos/<int:pk>/approve/", credit_memo_approve, name="credit_memo_approve"),
-    path("credit-memos/<int:pk>/reject/", credit_memo_reject, name="credit_memo_reject"),
-]
-
-
-def receivables_document_url(reference: str) -> str | None:
-    """The page of a receivables source document: "INV-000123" an invoice, "CM-000045" a
-    credit memo, anything else a citation by its number when the citation screens exist."""
-    reference = (reference or "").strip()
-    for prefix, url_name in (
-        ("INV-", "receivables:invoice_detail"),
-        ("CM-", "receivables:credit_memo_detail"),
-    ):
-        if reference.startswith(prefix):
-            number = reference.removeprefix(prefix)
-            if not (number.isascii() and number.isdigit()):
-                return None
-            return reverse(url_name, args=[int(number)])
-    if not reference:
-        return None
-    citation_pk = Citation.objects.filter(number=reference).values_list("pk", flat=True).first()
-    if citation_pk is None:
-        return None
-    # The citation screens are another area's: link to them only once they exist.
-    for args in ([reference], [citation_pk]):
-        try:
-            return reverse("receivables:citation_detail", args=args)
-        except NoReverseMatch:
-            continue
-    return None
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from ledger.sources import register_source_documents
-    from millbrae_finance.navigation import register_nav_item
-    from millbrae_finance.work_queues import WorkQueue, register_work_queue
-
-    register_nav_item(label="Invoices", url_name="receivables:invoice_list", section="Receivables")
-    register_source_documents("receivables", receivables_document_url)
-    register_work_queue(
-        WorkQueue(
-            key="receivables-credit-memo-approvals",
-            title="Credit memos to approve",
-            roles=CREDIT_MEMO_APPROVERS,
-            items=credit_memo_approval_work,
-            list_url_name="receivables:credit_memo_list",
-        )
-    )

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,17 +25,16 @@ from receivables.forms.penalties import (
     new_batch_key,
 )
 from receivables.models import PenaltyBatch, PenaltyRule
-from receivables.penalties import (
+from receivables.queries import penalties as queries
+from receivables.queries.penalties import describe_rule, preview_penalty_batch
+from receivables.services.penalties import (
     BATCH_RUNNERS,
     RULE_FIELDS,
     batch_reference,
     create_penalty_rule,
-    describe_rule,
-    preview_penalty_batch,
-    start_penalty_batch,
     update_penalty_rule,
 )
-from receivables.queries import penalties as queries
+from receivables.tasks import start_penalty_batch
 
 PENALTY_READERS = FINANCE_STAFF | {Role.AUDITOR, Role.ADMINISTRATOR}
 RULE_KEEPERS = frozenset({Role.FINANCE_SUPERVISOR})
@@ -230,22 +228,3 @@ def penalty_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "who": {charge.pk: queries.charge_who(charge) for charge in page},
     }
     return render(request, "receivables/penalty_batch_detail.html", context)
-
-
-urlpatterns: list[URLPattern] = [
-    path("penalty-rules/", penalty_rule_list, name="penalty_rule_list"),
-    path("penalty-rules/new/", penalty_rule_create, name="penalty_rule_create"),
-    path("penalty-rules/<int:pk>/edit/", penalty_rule_edit, name="penalty_rule_edit"),
-    path("penalty-batch/", penalty_batch, name="penalty_batch"),
-    path("penalty-batches/", penalty_batch_list, name="penalty_batch_list"),
-    path("penalty-batches/<int:pk>/", penalty_batch_detail, name="penalty_batch_detail"),
-]
-
-
-def register() -> None:
-    """Navigation links, work queues and registries of this area (AppConfig.ready)."""
-    from millbrae_finance.navigation import register_nav_item
-
-    register_nav_item(
-        label="Penalties", url_name="receivables:penalty_batch", section="Receivables"
-    )

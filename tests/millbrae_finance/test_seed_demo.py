@@ -29,7 +29,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "millbrae_finance.settings")
 import django
 django.setup()
 from django.core.management import call_command
-from receivables import billing_demo
+from receivables.demo import billing as billing_demo
 
 issue_invoice, issued = billing_demo.issue_invoice, []
 

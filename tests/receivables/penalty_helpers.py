@@ -4,8 +4,8 @@ import datetime
 from decimal import Decimal
 
 from ledger.models import Account
+from receivables.demo.penalties import DEMO_RULES
 from receivables.models import PenaltyRule
-from receivables.penalties_demo import DEMO_RULES
 
 RULES = DEMO_RULES
 

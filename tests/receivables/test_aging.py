@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from receivables.aging import AgingBy, AgingKind, aging, customer_receivables, open_items
 from receivables.models import ArSubledger
+from receivables.queries.aging import AgingBy, AgingKind, aging, customer_receivables, open_items
 from receivables.queries.subledger import subledger_total
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 
@@ -227,7 +227,7 @@ def test_customer_page_panel_and_its_query_count(
 ):
     from django.urls import reverse
 
-    from receivables.dunning import send_notices
+    from receivables.services.dunning import send_notices
 
     tech = ar_users["tech"]
     customer = make_customer()

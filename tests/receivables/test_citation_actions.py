@@ -16,7 +16,6 @@ from receivables.models import (
     CitationStatus,
     HearingStatus,
 )
-from receivables.penalties import run_penalty_batch
 from receivables.queries.citations import citation_notice, escalation_schedule
 from receivables.services.citations import (
     assign_citation_customer,
@@ -26,6 +25,7 @@ from receivables.services.citations import (
     set_hearing_status,
 )
 from receivables.services.payments import open_items_for_customer
+from receivables.services.penalties import run_penalty_batch
 from tests.receivables.citation_helpers import entry_lines, make_late_rule
 from tests.receivables.conftest import make_citation, make_customer, make_fee, pay
 

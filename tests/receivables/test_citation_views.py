@@ -10,7 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from receivables.models import ArKind, ArTransaction, Citation, CitationStatus
-from receivables.penalties import run_penalty_batch
+from receivables.services.penalties import run_penalty_batch
 from tests.receivables.citation_helpers import make_late_rule
 from tests.receivables.conftest import make_citation, make_customer
 

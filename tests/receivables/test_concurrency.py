@@ -103,7 +103,7 @@ def test_a_payment_in_flight_when_the_penalty_batch_runs_is_not_penalised(reques
 
     from django.db import transaction
 
-    from receivables.penalties import run_penalty_batch
+    from receivables.services.penalties import run_penalty_batch
     from tests.receivables.penalty_helpers import make_rules
 
     users = _fixtures(request)

@@ -213,7 +213,7 @@ def test_a_double_clicked_prepare_makes_one_memo(ar_fees, ar_users):
 
 
 def test_a_credit_over_a_late_penalty_reverses_the_penalty_revenue(ar_fees, ar_users):
-    from receivables.penalties import run_penalty_batch
+    from receivables.services.penalties import run_penalty_batch
     from tests.receivables.penalty_helpers import make_rules
 
     tech, senior = ar_users["tech"], ar_users["senior"]

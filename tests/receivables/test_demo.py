@@ -1,6 +1,6 @@
-from receivables.demo import seed_customers
+from receivables.demo.customers import seed_customers
 from receivables.models import Customer
-from receivables.queries import search_customers
+from receivables.queries.customers import search_customers
 
 
 def test_demo_customers_are_added_once_with_phone_digits(db):
@@ -21,7 +21,7 @@ def test_demo_fees_are_approved_once_with_a_rate_change(db):
     from decimal import Decimal
 
     from millbrae_finance.demo import seed_users
-    from receivables.demo import DEMO_FEES, seed_fees
+    from receivables.demo.customers import DEMO_FEES, seed_fees
     from receivables.models import Fee, FeeStatus
     from receivables.queries.fees import fee_in_effect
     from tests.receivables.conftest import revenue_account

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from receivables.demo import SINCE_FROM, SINCE_TO, seed_customers
+from receivables.demo.customers import SINCE_FROM, SINCE_TO, seed_customers
 from receivables.models import Citation, Customer
 from receivables.services.write_offs import approve_write_off, request_write_off
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from millbrae_finance.business_days import add_business_days
 from millbrae_finance.jobs import Job
-from receivables.dunning import notices_on, plan_notices, send_notices
 from receivables.models import DunningNotice
+from receivables.queries.dunning import notices_on, plan_notices
+from receivables.services.dunning import send_notices
 from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 

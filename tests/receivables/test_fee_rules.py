@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receivables.fee_rules import FeeRule, FeeTerms, Tier, calculate_fee, problems_with
+from receivables.models import FeeRule
+from receivables.queries.fees import FeeTerms, Tier, calculate_fee, problems_with
 
 D = Decimal
 

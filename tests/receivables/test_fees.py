@@ -12,9 +12,8 @@ from django.db.utils import DatabaseError
 
 from millbrae_finance.audit import audit_events
 from millbrae_finance.roles import Role
-from receivables.fee_rules import FeeRule, Tier, calculate_fee
-from receivables.models import Fee, FeeStatus
-from receivables.queries.fees import fee_in_effect, terms_of
+from receivables.models import Fee, FeeRule, FeeStatus
+from receivables.queries.fees import Tier, calculate_fee, fee_in_effect, terms_of
 from receivables.services.fees import (
     approve_fee,
     create_fee,

@@ -236,7 +236,7 @@ def test_pdf_has_the_bill_and_the_remittance_stub(client, ar_fees, ar_users):
 
 
 def test_pdf_shows_penalties_and_payments_apart(client, ar_fees, ar_users):
-    from receivables.penalties import run_penalty_batch
+    from receivables.services.penalties import run_penalty_batch
     from tests.receivables.conftest import pay
     from tests.receivables.penalty_helpers import make_rules
 

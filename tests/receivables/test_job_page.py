@@ -11,7 +11,7 @@ from django.urls import reverse
 from ledger.models import FiscalPeriod
 from ledger.services import close_period
 from millbrae_finance.jobs import Job, JobState
-from receivables.penalties import start_penalty_batch
+from receivables.tasks import start_penalty_batch
 from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules

@@ -140,7 +140,7 @@ def test_a_loser_blocked_on_the_unique_reference_returns_the_first_payment(reque
     # Below the targets' row locks: two transactions that both missed the other's
     # payment (neither had committed) insert the same cause; the second waits on the
     # unique index, then rolls back to its savepoint and returns the first one's lines.
-    from receivables.subledger import apply_payment
+    from receivables.services.subledger import apply_payment
 
     request.getfixturevalue("ar_fees")
     users = request.getfixturevalue("ar_users")
@@ -338,7 +338,7 @@ def test_the_database_refuses_a_second_movement_with_one_cause(ar_fees, ar_users
 def test_the_migration_names_the_cause_of_every_movement_written_before_it(request):
     from django.db.migrations.executor import MigrationExecutor
 
-    from receivables.penalties import run_penalty_batch
+    from receivables.services.penalties import run_penalty_batch
     from tests.receivables.penalty_helpers import make_rules
 
     request.getfixturevalue("ar_fees")

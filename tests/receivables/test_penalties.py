@@ -12,7 +12,8 @@ from ledger.models import FiscalPeriod, JournalLine
 from ledger.reconciliation import reconciliation
 from ledger.services import close_period
 from receivables.models import ArKind, ArTransaction, Citation, Invoice, PenaltyBatch
-from receivables.penalties import preview_penalty_batch, run_penalty_batch
+from receivables.queries.penalties import preview_penalty_batch
+from receivables.services.penalties import run_penalty_batch
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 from tests.receivables.penalty_helpers import make_rules
 

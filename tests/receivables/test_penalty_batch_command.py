@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 
+from receivables.demo.penalties import DEMO_RULES, seed_penalty_rules
 from receivables.models import ArKind, ArTransaction, PenaltyBatch, PenaltyRule
-from receivables.penalties import run_penalty_batch
-from receivables.penalties_demo import DEMO_RULES, seed_penalty_rules
+from receivables.services.penalties import run_penalty_batch
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules
 

@@ -22,7 +22,8 @@ from django_tasks_db.models import DBTaskResult
 
 from millbrae_finance.jobs import Job, JobState, is_abandoned
 from receivables.models import ArKind, ArTransaction, Citation, PenaltyBatch
-from receivables.penalties import preview_penalty_batch, start_penalty_batch
+from receivables.queries.penalties import preview_penalty_batch
+from receivables.tasks import start_penalty_batch
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules
 

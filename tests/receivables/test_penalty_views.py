@@ -12,7 +12,7 @@ from ledger.models import Account, FiscalPeriod
 from ledger.services import close_period
 from millbrae_finance.jobs import Job
 from receivables.models import ArKind, ArTransaction, PenaltyBatch, PenaltyRule
-from receivables.penalties import create_penalty_rule
+from receivables.services.penalties import create_penalty_rule
 from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules
@@ -277,7 +277,7 @@ def test_a_future_day_cannot_be_posted(client_for, due, ar_users):
 def test_batch_list_and_detail_pin_their_queries(
     client_for, due, ar_users, django_assert_max_num_queries
 ):
-    from receivables.penalties import run_penalty_batch
+    from receivables.services.penalties import run_penalty_batch
 
     batch = run_penalty_batch(DAY, idempotency_key="k", actor=ar_users["senior"])
     run_penalty_batch(DAY, idempotency_key="k2", actor=ar_users["senior"])

@@ -3,7 +3,7 @@ digits and email; tolerant of case, punctuation and word order; merged customers
 
 import pytest
 
-from receivables.queries import customer_list, prefix_tsquery, search_customers
+from receivables.queries.customers import customer_list, prefix_tsquery, search_customers
 from tests.receivables.conftest import make_customer
 
 pytestmark = pytest.mark.django_db

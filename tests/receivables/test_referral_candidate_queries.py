@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from millbrae_finance.business_days import add_business_days, add_business_days_to_each
 from millbrae_finance.models import CityClosure
-from receivables.dunning import customers_promised_time, referral_date
 from receivables.models import DunningNotice
+from receivables.queries.dunning import customers_promised_time, referral_date
 from tests.receivables.conftest import make_customer
 
 pytestmark = pytest.mark.django_db

@@ -289,8 +289,8 @@ def test_referral_file_csv_parses_back(ar_fees, ar_users, client):
 
 
 def test_a_final_notice_holds_referral_until_the_day_it_promised(ar_fees, ar_users):
-    from receivables.dunning import referral_date
     from receivables.models import DunningNotice
+    from receivables.queries.dunning import referral_date
 
     items = old_items(ar_users)
     DunningNotice.objects.create(

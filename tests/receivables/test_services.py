@@ -10,12 +10,13 @@ from django.db import connection
 
 from millbrae_finance.audit import audit_events
 from millbrae_finance.roles import Role
-from receivables.merge import register_customer_merge, unregister_customer_merge
 from receivables.models import Customer, CustomerMerge
 from receivables.services.customers import (
     create_customer,
     merge_customers,
     phone_digits_for,
+    register_customer_merge,
+    unregister_customer_merge,
     update_customer,
 )
 from tests.conftest import make_user

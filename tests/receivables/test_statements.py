@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from millbrae_finance.jobs import Job
-from receivables.aging import customers_with_balance, statements
+from receivables.queries.aging import customers_with_balance, statements
 from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation, make_customer, make_invoice, pay
 

@@ -15,12 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from millbrae_finance.roles import has_role
-from receivables.penalties import (
-    BATCH_RUNNERS,
-    batch_reference,
-    preview_penalty_batch,
-    run_penalty_batch,
-)
+from receivables.queries.penalties import preview_penalty_batch
+from receivables.services.penalties import BATCH_RUNNERS, batch_reference, run_penalty_batch
 
 
 def cli_key(day: dt.date) -> str:

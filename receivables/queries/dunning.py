@@ -1,4 +1,6 @@
-"""Dunning notices: who gets a past-due notice on a date, at which level, and sending them.
+"""Dunning notices, read: who gets a past-due notice on a date and at which level, the
+days notices were sent, and a day's notices to print. Recording them is the dunning
+service's (a query never imports a service).
 
 Levels escalate one at a time, never past the third:
   1. a reminder, once the oldest open item is 30 or more days past due;
@@ -17,14 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from millbrae_finance.business_days import add_business_days, add_business_days_to_each
 from millbrae_finance.money import ZERO
-from receivables.aging import OpenItem, open_items
 from receivables.models import CollectionReferral, Customer, DunningNotice, ReferralStatus
+from receivables.queries.aging import OpenItem, open_items
 
 SPACING_DAYS = 14
 # The age of the oldest open item each level needs, in days past due.
@@ -135,42 +135,6 @@ def _past_due_items(as_of: dt.date, min_days: int) -> dict[int, list[OpenItem]]:
     return dict(by_customer)
 
 
-@dataclass
-class NoticeRun:
-    """What sending the notices of a date did."""
-
-    notice_date: dt.date
-    created: int
-    planned: int
-
-
-def send_notices(
-    as_of: dt.date, *, actor: AbstractBaseUser, min_days_past_due: int = 30
-) -> NoticeRun:
-    """Record the notices planned for a date, all or none. Sending the same date again
-    (a double click, a retry) records nothing twice: a customer gets at most one notice a
-    day (a unique constraint), and the 14-day spacing leaves nobody to send to."""
-    with transaction.atomic(durable=True):
-        planned = plan_notices(as_of, min_days_past_due=min_days_past_due)
-        before = DunningNotice.objects.filter(notice_date=as_of).count()
-        DunningNotice.objects.bulk_create(
-            [
-                DunningNotice(
-                    customer=plan.customer,
-                    notice_date=as_of,
-                    level=plan.level,
-                    amount_past_due=plan.amount_past_due,
-                    items=[item.reference for item in plan.items],
-                    sent_by=actor,
-                )
-                for plan in planned
-            ],
-            ignore_conflicts=True,
-        )
-        created = DunningNotice.objects.filter(notice_date=as_of).count() - before
-    return NoticeRun(notice_date=as_of, created=created, planned=len(planned))
-
-
 # ---------------------------------------------------------------- reading notices
 
 
@@ -220,15 +184,3 @@ def notices_on(notice_date: dt.date) -> list[PrintedNotice]:
         )
         for notice in notices.order_by("customer__name", "customer_id")
     ]
-
-
-def move_notices(*, duplicate: Customer, survivor: Customer, actor: AbstractBaseUser) -> int:
-    """On a customer merge the duplicate's notices go to the survivor, except one on a day
-    the survivor already had a notice (one notice a day per customer): that one stays with
-    the duplicate, where its history still shows it."""
-    taken = DunningNotice.objects.filter(customer=survivor).values("notice_date")
-    return (
-        DunningNotice.objects.filter(customer=duplicate)
-        .exclude(notice_date__in=taken)
-        .update(customer=survivor)
-    )

@@ -1,4 +1,6 @@
-"""Penalties and interest: the rules as data, and the batch that charges them.
+"""Penalties and interest, written: keeping the rules, and the batch that charges them.
+What a batch would charge (its preview) and how a rule reads are
+receivables.queries.penalties.
 
 A rule charges each open item `days_after` days past its basis date (an invoice's due
 date, a citation's issue date), once, or again every `repeat_every_days` days up to
@@ -11,8 +13,7 @@ journal entry for the whole run.
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,10 +23,8 @@ from django.db import connection, transaction
 from ledger.models import Account, AccountType
 from ledger.queries.calendar import period_for_date
 from ledger.services import LineSpec, post_entry
-from millbrae_finance.money import ZERO
 from millbrae_finance.roles import Role, has_role
 from receivables.models import (
-    HEARING_HOLDS,
     ArSubledger,
     CitationKind,
     PenaltyAppliesTo,
@@ -33,7 +32,9 @@ from receivables.models import (
     PenaltyCalculation,
     PenaltyRule,
 )
-from receivables.subledger import SOURCE_MODULE, control_account_for
+from receivables.queries.penalties import CHARGES_SQL, charges_params
+from receivables.queries.subledger import control_account_for
+from receivables.services.subledger import SOURCE_MODULE
 
 # ---------------------------------------------------------------- rules
 
@@ -185,107 +186,7 @@ def update_penalty_rule(
     return rule
 
 
-def describe_rule(rule: PenaltyRule) -> str:
-    """The terms in a line: "$25.00, 21 days after issue" or "1% of the balance, 60 days
-    after due, then every 30 days, at most 12 times"."""
-    if rule.calculation == PenaltyCalculation.FLAT:
-        what = f"${rule.amount:,.2f}"
-    elif rule.calculation == PenaltyCalculation.PERCENT_OF_ORIGINAL:
-        what = f"{rule.rate.normalize():f}% of the original amount"
-    else:
-        what = f"{rule.rate.normalize():f}% of the balance"
-    basis = "issue" if rule.applies_to == PenaltyAppliesTo.CITATION else "the due date"
-    text = f"{what}, {rule.days_after} days after {basis}"
-    if rule.repeat_every_days:
-        text += f", then every {rule.repeat_every_days} days"
-        if rule.max_occurrences:
-            text += f", at most {rule.max_occurrences} times"
-    return text
-
-
 # ---------------------------------------------------------------- the batch
-
-# What the batch would charge on %(day)s: one row per (rule, open item, occurrence) due
-# and not charged yet. Open items are those of Invoice.objects.open() (basis: the due
-# date) and Citation.objects.open() not on hearing hold (basis: the issue date). The
-# occurrences due are 1 once day >= basis + days_after, plus one per whole
-# repeat_every_days since, capped by max_occurrences. Amounts are rounded half up to the
-# cent at the charge (ROUND(numeric, 2) rounds half away from zero: half up for these
-# positive amounts); a charge that rounds to nothing is left out.
-CHARGES_SQL = """
-WITH rules AS (
-    SELECT r.id, r.applies_to, r.citation_kind, r.days_after, r.calculation, r.amount,
-           r.rate, r.repeat_every_days, r.max_occurrences, r.revenue_account_id,
-           a.fund_id
-      FROM receivables_penaltyrule r
-      JOIN ledger_account a ON a.id = r.revenue_account_id
-     WHERE r.is_active
-       AND r.effective_from <= %(day)s
-       AND (r.effective_to IS NULL OR r.effective_to >= %(day)s)
-),
--- What credit memos and reductions took off the original amount: a percentage of the
--- original is a percentage of what is owed after a hearing reduced it or a credit memo
--- corrected it (a few rows; the kind is not indexed, but they are read once a batch).
-adjusted AS (
-    SELECT invoice_id, citation_id, SUM(amount) AS amount
-      FROM receivables_artransaction
-     WHERE kind IN ('credit', 'reduction')
-     GROUP BY invoice_id, citation_id
-),
-items AS (
-    SELECT 'invoice' AS applies_to, '' AS citation_kind, i.id AS invoice_id,
-           NULL::bigint AS citation_id, i.customer_id, i.due_date AS basis,
-           GREATEST(i.total + COALESCE(adj.amount, 0), 0) AS original, i.balance,
-           'misc_ar' AS subledger
-      FROM receivables_invoice i
-      LEFT JOIN adjusted adj ON adj.invoice_id = i.id
-     WHERE i.status = 'issued' AND i.balance > 0
-       AND i.due_date <= %(day)s
-    UNION ALL
-    SELECT 'citation', c.kind, NULL, c.id, c.customer_id, c.issue_date,
-           GREATEST(c.fine_amount + COALESCE(adj.amount, 0), 0), c.balance, 'fines_ar'
-      FROM receivables_citation c
-      LEFT JOIN adjusted adj ON adj.citation_id = c.id
-     WHERE c.status = 'open' AND c.balance > 0
-       AND c.issue_date <= %(day)s
-       AND c.hearing_status <> ALL(%(holds)s)
-),
-due AS (
-    SELECT r.id AS rule_id, r.calculation, r.amount AS flat, r.rate,
-           r.revenue_account_id, r.fund_id, it.*,
-           LEAST(
-               CASE WHEN r.repeat_every_days IS NULL THEN 1
-                    ELSE 1 + (%(day)s - it.basis - r.days_after) / r.repeat_every_days END,
-               COALESCE(r.max_occurrences, 32767)
-           ) AS occurrences_due
-      FROM items it
-      JOIN rules r
-        ON r.applies_to = it.applies_to
-       AND (r.citation_kind = '' OR r.citation_kind = it.citation_kind)
-     WHERE %(day)s - it.basis >= r.days_after
-),
-charges AS (
-    SELECT d.rule_id, d.invoice_id, d.citation_id, d.customer_id, d.subledger,
-           d.revenue_account_id, d.fund_id, d.basis, n.occurrence,
-           CASE d.calculation
-                WHEN 'flat' THEN d.flat
-                WHEN 'pct_original' THEN ROUND(d.original * d.rate / 100, 2)
-                ELSE ROUND(d.balance * d.rate / 100, 2)
-           END::numeric(14, 2) AS amount
-      FROM due d
-     CROSS JOIN LATERAL generate_series(1, d.occurrences_due) AS n(occurrence)
-     WHERE NOT EXISTS (
-               SELECT 1 FROM receivables_artransaction t
-                WHERE t.rule_id = d.rule_id AND t.invoice_id = d.invoice_id
-                  AND t.occurrence = n.occurrence)
-       AND NOT EXISTS (
-               SELECT 1 FROM receivables_artransaction t
-                WHERE t.rule_id = d.rule_id AND t.citation_id = d.citation_id
-                  AND t.occurrence = n.occurrence)
-)
-SELECT * FROM charges WHERE amount > 0
-"""
-
 
 LOCK_OPEN_ITEMS_SQL = """
 SELECT count(*) FROM (
@@ -295,179 +196,6 @@ SELECT count(*) FROM (
        FOR UPDATE
 ) AS locked
 """
-
-
-def _charges_params(day: dt.date) -> dict:
-    return {"day": day, "holds": [str(hold) for hold in HEARING_HOLDS]}
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    """One charge the batch would make, and why."""
-
-    document_number: str
-    who: str
-    rule_code: str
-    rule_name: str
-    occurrence: int
-    basis_date: dt.date
-    days_past: int
-    amount: Decimal
-    why: str
-    how: str
-    is_citation: bool
-
-
-@dataclass(frozen=True)
-class RuleTotal:
-    code: str
-    name: str
-    revenue_account: str
-    items: int
-    amount: Decimal
-
-
-# The preview's rows: the charges with what a person reads beside them, in a stable order
-# so pages do not shift.
-PREVIEW_ROWS_SQL = f"""
-WITH charges AS ({CHARGES_SQL})
-SELECT COALESCE(ci.number, 'INV-' || lpad(ch.invoice_id::text, 6, '0')) AS document_number,
-       COALESCE(cu.name,
-                NULLIF(ci.plate || ' ' || ci.plate_state, ' '),
-                ci.respondent_name, '') AS who,
-       r.code, r.name, ch.occurrence, ch.basis, %(day)s - ch.basis AS days_past, ch.amount,
-       r.days_after, r.repeat_every_days, r.calculation, r.rate, r.amount AS flat,
-       COALESCE(ci.fine_amount, inv.total) AS original,
-       COALESCE(ci.balance, inv.balance) AS balance,
-       ch.citation_id IS NOT NULL AS is_citation
-  FROM charges ch
-  JOIN receivables_penaltyrule r ON r.id = ch.rule_id
-  LEFT JOIN receivables_citation ci ON ci.id = ch.citation_id
-  LEFT JOIN receivables_invoice inv ON inv.id = ch.invoice_id
-  LEFT JOIN receivables_customer cu ON cu.id = ch.customer_id
- ORDER BY ch.basis, document_number, r.code, ch.occurrence
-"""  # noqa: S608 (fragments are constants; values go as parameters)
-
-PREVIEW_TOTALS_SQL = f"""
-WITH charges AS ({CHARGES_SQL})
-SELECT r.code, r.name, a.number, COUNT(*), SUM(ch.amount)
-  FROM charges ch
-  JOIN receivables_penaltyrule r ON r.id = ch.rule_id
-  JOIN ledger_account a ON a.id = r.revenue_account_id
- GROUP BY r.code, r.name, a.number, r.applies_to, r.days_after
- ORDER BY r.applies_to, r.days_after, r.code
-"""  # noqa: S608
-
-
-def _preview_row(row: tuple) -> PreviewRow:
-    (
-        number,
-        who,
-        code,
-        name,
-        occurrence,
-        basis,
-        days_past,
-        amount,
-        days_after,
-        repeat,
-        calculation,
-        rate,
-        flat,
-        original,
-        balance,
-        is_citation,
-    ) = row
-    threshold = days_after + (occurrence - 1) * (repeat or 0)
-    basis_name = "issue" if is_citation else "due date"
-    why = f"{threshold} days after {basis_name} {basis:%Y-%m-%d}"
-    if repeat:
-        why = f"Occurrence {occurrence}: {why}"
-    if calculation == PenaltyCalculation.FLAT:
-        how = f"${flat:,.2f} flat"
-    elif calculation == PenaltyCalculation.PERCENT_OF_ORIGINAL:
-        what = "fine" if is_citation else "invoice total"
-        how = f"{rate.normalize():f}% of the ${original:,.2f} {what}"
-    else:
-        how = f"{rate.normalize():f}% of the ${balance:,.2f} balance"
-    return PreviewRow(
-        document_number=number,
-        who=who,
-        rule_code=code,
-        rule_name=name,
-        occurrence=occurrence,
-        basis_date=basis,
-        days_past=days_past,
-        amount=amount,
-        why=why,
-        how=how,
-        is_citation=is_citation,
-    )
-
-
-class PreviewRows:
-    """The preview's rows, read a page at a time (LIMIT/OFFSET) so a screen over
-    100,000 open items never loads them all; a Paginator takes it as it is."""
-
-    def __init__(self, day: dt.date) -> None:
-        self.day = day
-        self._count: int | None = None
-
-    def count(self) -> int:
-        if self._count is None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT COUNT(*) FROM ({CHARGES_SQL}) AS charges",  # noqa: S608
-                    _charges_params(self.day),
-                )
-                self._count = cursor.fetchone()[0]
-        return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[PreviewRow]:
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("Preview rows are read by slices.")
-        start = index.start or 0
-        params = {**_charges_params(self.day), "offset": start}
-        sql = PREVIEW_ROWS_SQL + " OFFSET %(offset)s"
-        if index.stop is not None:
-            params["limit"] = max(0, index.stop - start)
-            sql += " LIMIT %(limit)s"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [_preview_row(row) for row in cursor.fetchall()]
-
-    def __iter__(self) -> Iterator[PreviewRow]:
-        with connection.cursor() as cursor:
-            cursor.execute(PREVIEW_ROWS_SQL, _charges_params(self.day))
-            while rows := cursor.fetchmany(2000):
-                yield from (_preview_row(row) for row in rows)
-
-
-@dataclass(frozen=True)
-class PenaltyPreview:
-    batch_date: dt.date
-    rows: PreviewRows
-    totals: list[RuleTotal]
-
-    @property
-    def items(self) -> int:
-        return sum(total.items for total in self.totals)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((total.amount for total in self.totals), ZERO)
-
-
-def preview_penalty_batch(batch_date: dt.date) -> PenaltyPreview:
-    """What a batch on `batch_date` would charge, to whom and why, with totals by rule;
-    writes nothing."""
-    with connection.cursor() as cursor:
-        cursor.execute(PREVIEW_TOTALS_SQL, _charges_params(batch_date))
-        totals = [RuleTotal(*row) for row in cursor.fetchall()]
-    return PenaltyPreview(batch_date=batch_date, rows=PreviewRows(batch_date), totals=totals)
 
 
 # A lead runs the batch: it charges every open item in the city at once.
@@ -550,7 +278,8 @@ def _check_foreign_keys_at_once() -> None:
             cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
 
 
-def _check_period_open(batch_date: dt.date) -> None:
+def check_period_open(batch_date: dt.date) -> None:
+    """Refuse a batch dated in a period that is closed or does not exist, by its date."""
     try:
         period = period_for_date(batch_date)
     except ValidationError as error:
@@ -603,7 +332,7 @@ def run_penalty_batch(
         existing = PenaltyBatch.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-        _check_period_open(batch_date)
+        check_period_open(batch_date)
         with connection.cursor() as cursor:
             # Lock the open items first (invoices, then citations, each in id order, as
             # the payment targets do) so a payment in flight finishes before the charges
@@ -622,7 +351,7 @@ def run_penalty_batch(
             cursor.execute(f"DROP TABLE IF EXISTS {CHARGES_TABLE}")
             cursor.execute(
                 f"CREATE TEMP TABLE {CHARGES_TABLE} ON COMMIT DROP AS {NUMBERED_CHARGES_SQL}",
-                _charges_params(batch_date),
+                charges_params(batch_date),
             )
             cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM {CHARGES_TABLE}")  # noqa: S608
             items, total = cursor.fetchone()
@@ -677,35 +406,3 @@ def run_penalty_batch(
         batch.total = total
         batch.save(update_fields=["items_charged", "total", "journal_entry"])
     return batch
-
-
-def start_penalty_batch(
-    batch_date: dt.date,
-    *,
-    idempotency_key: str,
-    actor: AbstractBaseUser,
-    chunk_rows: int = CHUNK_ROWS,
-):
-    """Start the batch as a background job and return the job: what can be refused at
-    once (who, a closed period) is refused here, beside the date; the same key again
-    returns the same job, and runs the batch once."""
-    from millbrae_finance.jobs import start_job
-    from receivables.tasks import penalty_batch_job
-
-    if not idempotency_key:
-        raise ValueError("Every penalty batch needs an idempotency key.")
-    if not has_role(actor, *BATCH_RUNNERS):
-        raise PermissionDenied("A lead (senior technician or supervisor) posts penalties.")
-    _check_period_open(batch_date)
-    return start_job(
-        penalty_batch_job,
-        kind="penalty_batch",
-        title=f"Penalty batch for {batch_date:%Y-%m-%d}",
-        idempotency_key=f"penalty-batch:{idempotency_key}",
-        actor=actor,
-        params={
-            "batch_date": batch_date.isoformat(),
-            "idempotency_key": idempotency_key,
-            "chunk_rows": chunk_rows,
-        },
-    )

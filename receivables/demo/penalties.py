@@ -9,7 +9,7 @@ from django.db import transaction
 
 from ledger.models import Account
 from receivables.models import PenaltyRule
-from receivables.penalties import validate_penalty_rule
+from receivables.services.penalties import validate_penalty_rule
 
 # (code, name, applies_to, citation kind, days after, calculation, amount, rate,
 #  repeat every days, at most, revenue account)

@@ -142,7 +142,7 @@ def seed_billing(log: Callable[[str], None]) -> None:
 
 def _penalty_batch_runner():
     try:
-        from receivables.penalties import run_penalty_batch
+        from receivables.services.penalties import run_penalty_batch
     except ImportError:  # the penalty batch arrives with its own module
         return None
     return run_penalty_batch
@@ -232,9 +232,9 @@ def seed_collections(log: Callable[[str], None]) -> None:
     """The follow-up work of the demo year: past-due notices, a few old citations with
     the collection agency, an approved and a pending write-off, an approved and a
     pending credit memo, so the home-page queues and the collection screens have work."""
-    from receivables.dunning import send_notices
     from receivables.models import CreditMemo, DunningNotice, WriteOff
     from receivables.services.credit_memos import approve_credit_memo, prepare_credit_memo
+    from receivables.services.dunning import send_notices
     from receivables.services.referrals import refer_items
     from receivables.services.write_offs import approve_write_off, request_write_off
 

@@ -12,16 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.models import Account
-from receivables.fee_rules import FeeRule, FeeTerms, Tier, problems_with
 from receivables.models import (
     CitationKind,
     ContactMethod,
     Customer,
     CustomerKind,
     Fee,
+    FeeRule,
     FeeStatus,
     FeeTier,
 )
+from receivables.queries.fees import FeeTerms, Tier, problems_with
 from receivables.services.customers import build_customer
 
 DEMO_PEOPLE = 300
@@ -30,7 +31,7 @@ SEED = 94030
 # The demo fee schedule's start: the fiscal year the demo data begins in.
 FEES_FROM = datetime.date(2025, 7, 1)
 # A city's payers came over the years: each demo customer's "customer since" date falls
-# in this span, which ends before the demo's first bill (billing_demo.FIRST_DAY).
+# in this span, which ends before the demo's first bill (demo.billing.FIRST_DAY).
 SINCE_FROM = datetime.date(2004, 1, 1)
 SINCE_TO = datetime.date(2025, 11, 28)
 
@@ -365,7 +366,7 @@ def _money(value: str | None) -> Decimal | None:
 
 def seed_fees(log: Callable[[str], None]) -> None:
     """The demo fee schedule, prepared by the demo technician and approved by the demo
-    supervisor; added once. Terms are checked by fee_rules as the services check them."""
+    supervisor; added once. Terms are checked by problems_with as the services check them."""
     with transaction.atomic():
         if Fee.objects.exists():
             log("Fees: already seeded.")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
@@ -43,10 +42,11 @@ from ledger.services.chart_import import (
 )
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
-from millbrae_finance.view_helpers import fragment_wanted
+from millbrae_finance.view_helpers import form_view, fragment_wanted
 
 CHART_READERS = FINANCE_STAFF | AUDIT_READERS
 ACCOUNTS_PER_PAGE = 50
+ACCOUNT_FORM = "ledger/chart/account_form.html"
 
 
 # ---------------------------------------------------------------- accounts
@@ -71,63 +71,61 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 @require_http_methods(["GET", "POST"])
 def account_create(request: HttpRequest) -> HttpResponse:
-    # An HTMX GET carries the segments chosen so far, to show the number they make.
-    form = AccountForm(request.POST or (request.GET if request.htmx else None))
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = chart_services.open_account(**form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Account {account} opened.")
-            return redirect("ledger:account_list")
-    return _account_form_page(request, form)
+    return form_view(
+        request,
+        AccountForm,
+        perform=lambda data: chart_services.open_account(**data, actor=request.user),
+        success=lambda account: (f"Account {account} opened.", redirect("ledger:account_list")),
+        template=ACCOUNT_FORM,
+        context=_account_form_context,
+        # An HTMX GET carries the segments chosen so far, to show the number they make.
+        htmx_get_binds=True,
+        fragment="identity",
+    )
 
 
 @role_required(Role.ADMINISTRATOR)
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(Account.objects.select_related("fund", "object_code"), pk=pk)
-    data = request.POST or (request.GET if request.htmx else None)
-    form = AccountForm(data, account=account, locked=account_has_lines(account))
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = chart_services.update_account(
-                account, **form.cleaned_data, actor=request.user
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Account {account} saved.")
-            return redirect("ledger:account_list")
-    return _account_form_page(request, form)
+    return form_view(
+        request,
+        AccountForm,
+        form_kwargs={"account": account, "locked": account_has_lines(account)},
+        perform=lambda data: chart_services.update_account(account, **data, actor=request.user),
+        success=lambda saved: (f"Account {saved} saved.", redirect("ledger:account_list")),
+        template=ACCOUNT_FORM,
+        context=_account_form_context,
+        htmx_get_binds=True,
+        fragment="identity",
+    )
 
 
-def _account_form_page(request: HttpRequest, form: AccountForm) -> HttpResponse:
-    context = {
-        "form": form,
+def _account_form_context(form: AccountForm) -> dict:
+    return {
         "account": form.account,
         "identity": account_identity(*form.chosen_segments(), account=form.account),
     }
-    template = "ledger/chart/account_form.html"
-    if fragment_wanted(request) and request.method == "GET":
-        template += "#identity"
-    return render(request, template, context)
 
 
 @role_required(Role.ADMINISTRATOR)
 @require_http_methods(["GET", "POST"])
 def account_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(Account, pk=pk)
-    form = AccountActiveForm(request.POST or None)
-    if form.is_valid():
-        active = form.cleaned_data["active"]
-        account = chart_services.set_account_active(account, active=active, actor=request.user)
-        state = "reactivated" if active else "deactivated: it takes no postings"
-        messages.success(request, f"Account {account} {state}.")
-        return redirect("ledger:account_edit", pk=account.pk)
-    context = {"account": account, "form": form}
-    return render(request, "ledger/chart/account_set_active.html", context)
+    return form_view(
+        request,
+        AccountActiveForm,
+        perform=lambda data: chart_services.set_account_active(
+            account, active=data["active"], actor=request.user
+        ),
+        success=lambda changed: (
+            f"Account {changed} "
+            f"{'reactivated' if changed.is_active else 'deactivated: it takes no postings'}.",
+            redirect("ledger:account_edit", pk=changed.pk),
+        ),
+        template="ledger/chart/account_set_active.html",
+        context=lambda form: {"account": account},
+    )
 
 
 # ---------------------------------------------------------------- funds, departments, objects
@@ -208,16 +206,17 @@ def segment_list(request: HttpRequest, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def segment_create(request: HttpRequest, kind: str) -> HttpResponse:
     segment = SEGMENTS[kind]
-    form = segment.form(request.POST or None)
-    if form.is_valid():
-        try:
-            created = segment.create(**form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"{segment.noun.capitalize()} {created} added.")
-            return redirect(segment.list_url_name)
-    return render(request, "ledger/chart/segment_form.html", {"segment": segment, "form": form})
+    return form_view(
+        request,
+        segment.form,
+        perform=lambda data: segment.create(**data, actor=request.user),
+        success=lambda created: (
+            f"{segment.noun.capitalize()} {created} added.",
+            redirect(segment.list_url_name),
+        ),
+        template="ledger/chart/segment_form.html",
+        context=lambda form: {"segment": segment},
+    )
 
 
 @role_required(Role.ADMINISTRATOR)
@@ -225,18 +224,18 @@ def segment_create(request: HttpRequest, kind: str) -> HttpResponse:
 def segment_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     segment = SEGMENTS[kind]
     instance = get_object_or_404(segment.model, pk=pk)
-    initial = {name: getattr(instance, name) for name in segment.form.base_fields}
-    form = segment.form(request.POST or None, initial=initial)
-    if form.is_valid():
-        try:
-            saved = segment.update(instance, **form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"{segment.noun.capitalize()} {saved} saved.")
-            return redirect(segment.list_url_name)
-    context = {"segment": segment, "form": form, "instance": instance}
-    return render(request, "ledger/chart/segment_form.html", context)
+    return form_view(
+        request,
+        segment.form,
+        initial={name: getattr(instance, name) for name in segment.form.base_fields},
+        perform=lambda data: segment.update(instance, **data, actor=request.user),
+        success=lambda saved: (
+            f"{segment.noun.capitalize()} {saved} saved.",
+            redirect(segment.list_url_name),
+        ),
+        template="ledger/chart/segment_form.html",
+        context=lambda form: {"segment": segment, "instance": instance},
+    )
 
 
 # ---------------------------------------------------------------- import

@@ -21,6 +21,7 @@ from ledger.forms.journals import (
     EntryFilterForm,
     JournalDraftForm,
     JournalImportForm,
+    ParsedJournalFile,
     RejectDraftForm,
     ReverseEntryForm,
     line_formset,
@@ -50,6 +51,7 @@ from ledger.services import (
 )
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import add_service_errors, form_view
 
 JOURNAL_READERS = FINANCE_STAFF | AUDIT_READERS
 JOURNAL_PREPARERS = FINANCE_STAFF
@@ -84,25 +86,24 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     detail = journal_entry_detail(pk)
-    return _render_entry(request, detail, _blank_reverse_form())
+    return _render_entry(request, detail, ReverseEntryForm(initial=_reverse_initial()))
 
 
 @role_required(JOURNAL_APPROVERS)
 @require_http_methods(["GET", "POST"])
 def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     detail = journal_entry_detail(pk)
-    if request.method == "GET":
-        return _render_entry(request, detail, _blank_reverse_form())
-    form = ReverseEntryForm(request.POST)
-    if form.is_valid():
-        try:
-            reversal = reverse_posted_entry(detail.entry, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, f"JE {detail.entry.number} reversed by JE {reversal.number}.")
-            return redirect("ledger:entry_detail", pk=reversal.pk)
-    return _render_entry(request, detail, form)
+    return form_view(
+        request,
+        ReverseEntryForm,
+        initial=_reverse_initial(),
+        perform=lambda data: reverse_posted_entry(detail.entry, actor=request.user, **data),
+        success=lambda reversal: (
+            f"JE {detail.entry.number} reversed by JE {reversal.number}.",
+            redirect("ledger:entry_detail", pk=reversal.pk),
+        ),
+        page=lambda form: _render_entry(request, detail, form),
+    )
 
 
 # ---------------------------------------------------------------- manual journal entries
@@ -168,37 +169,38 @@ def journal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(JOURNAL_PREPARERS)
 @require_http_methods(["GET", "POST"])
 def journal_import(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
-        form = JournalImportForm(
-            initial={
-                "entry_date": timezone.localdate(),
-                "idempotency_key": new_idempotency_key("jd-import"),
-            }
-        )
-        return render(request, "ledger/journals/journal_import.html", {"form": form})
-    form = JournalImportForm(request.POST, request.FILES)
-    if form.is_valid():
-        data, parsed = form.cleaned_data, form.cleaned_data["file"]
-        try:
-            draft = save_journal_draft(
-                None,
-                actor=request.user,
-                entry_date=data["entry_date"],
-                memo=data["memo"],
-                lines=parsed.lines,
-                idempotency_key=data["idempotency_key"],
-                source_file=parsed.name,
-            )
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(
-                request,
-                f"Imported {len(parsed.lines)} lines from {parsed.name} as {draft.number}. "
-                "Review it and submit it for approval.",
-            )
-            return redirect("ledger:journal_detail", pk=draft.pk)
-    return render(request, "ledger/journals/journal_import.html", {"form": form})
+    return form_view(
+        request,
+        JournalImportForm,
+        initial={
+            "entry_date": timezone.localdate(),
+            "idempotency_key": new_idempotency_key("jd-import"),
+        },
+        perform=lambda data: (data["file"], _save_imported(data, actor=request.user)),
+        success=lambda done: _imported(*done),
+        template="ledger/journals/journal_import.html",
+    )
+
+
+def _save_imported(data: dict, *, actor: AbstractBaseUser) -> JournalDraft:
+    parsed = data["file"]
+    return save_journal_draft(
+        None,
+        actor=actor,
+        entry_date=data["entry_date"],
+        memo=data["memo"],
+        lines=parsed.lines,
+        idempotency_key=data["idempotency_key"],
+        source_file=parsed.name,
+    )
+
+
+def _imported(parsed: ParsedJournalFile, draft: JournalDraft) -> tuple[str, HttpResponse]:
+    message = (
+        f"Imported {len(parsed.lines)} lines from {parsed.name} as {draft.number}. "
+        "Review it and submit it for approval."
+    )
+    return message, redirect("ledger:journal_detail", pk=draft.pk)
 
 
 @role_required(JOURNAL_READERS)
@@ -241,18 +243,18 @@ def journal_reject(request: HttpRequest, pk: int) -> HttpResponse:
     detail = journal_draft_detail(pk)
     if request.method == "GET":
         return _render_draft(request, detail)
-    form = RejectDraftForm(request.POST)
-    if form.is_valid():
-        try:
-            draft = reject_journal_draft(
-                detail.draft, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            messages.success(request, f"{draft.number} is sent back to its preparer.")
-            return redirect("ledger:journal_detail", pk=draft.pk)
-    return _render_draft(request, detail, reject_form=form)
+    return form_view(
+        request,
+        RejectDraftForm,
+        perform=lambda data: reject_journal_draft(
+            detail.draft, actor=request.user, reason=data["reason"]
+        ),
+        success=lambda draft: (
+            f"{draft.number} is sent back to its preparer.",
+            redirect("ledger:journal_detail", pk=draft.pk),
+        ),
+        page=lambda form: _render_draft(request, detail, reject_form=form),
+    )
 
 
 @role_required(JOURNAL_PREPARERS)
@@ -338,7 +340,7 @@ def _journal_form_post(request: HttpRequest, draft: JournalDraft | None) -> Http
                 submit=action == "submit",
             )
         except ValidationError as error:
-            _attach(form, error)
+            add_service_errors(form, error)
         else:
             done = "saved and submitted for approval" if action == "submit" else "saved"
             messages.success(request, f"{draft.number} is {done}.")
@@ -391,23 +393,9 @@ def _render_entry(request: HttpRequest, detail: EntryDetail, form: Form) -> Http
     return render(request, "ledger/journals/entry_detail.html", context)
 
 
-def _blank_reverse_form() -> ReverseEntryForm:
-    return ReverseEntryForm(
-        initial={
-            "entry_date": timezone.localdate(),
-            "idempotency_key": new_idempotency_key("reversal"),
-        }
-    )
-
-
-def _attach(form: Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: beside the field it names, if the form
-    has that field, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+def _reverse_initial() -> dict:
+    # A one-time key made when the form is drawn: a double-click reverses once.
+    return {"entry_date": timezone.localdate(), "idempotency_key": new_idempotency_key("reversal")}
 
 
 def _name(user: AbstractBaseUser) -> str:

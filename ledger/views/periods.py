@@ -11,6 +11,7 @@ from ledger.queries.reports import fiscal_years_with_periods
 from ledger.services import close_period, create_fiscal_year, reopen_period
 from ledger.services.year_end import close_fiscal_year, year_end_plan, year_has_ended
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
+from millbrae_finance.view_helpers import form_view
 
 # Closing and reopening periods is the Finance Supervisor's (DESIGN.md: "a supervisor closes
 # periods"); everyone who works the books or audits them may see their state.
@@ -117,9 +118,13 @@ def _report_close(request: HttpRequest, fiscal_year: FiscalYear, entries: list) 
 @role_required(PERIOD_MANAGERS)
 @require_POST
 def fiscal_year_create(request: HttpRequest) -> HttpResponse:
-    form = FiscalYearForm(request.POST)
-    if not form.is_valid():
-        return _render_period_list(request, form)
-    fiscal_year = create_fiscal_year(form.cleaned_data["year"], actor=request.user)
-    messages.success(request, f"{fiscal_year} is in place with thirteen periods.")
-    return redirect("ledger:period_list")
+    return form_view(
+        request,
+        FiscalYearForm,
+        perform=lambda data: create_fiscal_year(data["year"], actor=request.user),
+        success=lambda fiscal_year: (
+            f"{fiscal_year} is in place with thirteen periods.",
+            redirect("ledger:period_list"),
+        ),
+        page=lambda form: _render_period_list(request, form),
+    )

@@ -5,6 +5,8 @@ Everyone who takes payments or keeps the books reads citations; finance staff en
 record hearing status and attach the owner; a Finance Supervisor who did not enter one
 dismisses or reduces it."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required, user_roles
-from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
+from millbrae_finance.view_helpers import add_service_errors, form_view, fragment_wanted
 from receivables import documents
 from receivables.forms.citations import (
     AssignCustomerForm,
@@ -167,33 +169,36 @@ def _action_page(request, citation, form, *, action: str, title: str, intro: str
 def citation_hearing(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
     choices = citation_permissions(citation, user_roles(request.user), request.user.pk)
-    form = None
     if choices.hearing_choices:  # none once decided, dismissed or void
-        form = HearingForm(request.POST or None, choices=choices.hearing_choices)
-    if form is not None and form.is_valid():
-        try:
-            set_hearing_status(citation, **form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Citation {citation.number}: hearing status recorded.")
-            return redirect("receivables:citation_detail", pk=citation.pk)
-    intro = (
-        "A review requested or a hearing scheduled holds the late penalties until it is "
-        "decided. A decision to reduce or dismiss is recorded by a Finance Supervisor."
-    )
-    if form is None:
+        intro = (
+            "A review requested or a hearing scheduled holds the late penalties until it is "
+            "decided. A decision to reduce or dismiss is recorded by a Finance Supervisor."
+        )
+    else:
         hearing = citation.get_hearing_status_display().lower()
         status = citation.get_status_display().lower()
         intro = f"Hearing status {hearing}, citation {status}: nothing more to record."
-    return _action_page(
+    page = partial(
+        _action_page,
         request,
         citation,
-        form,
         action="hearing",
         title="Hearing or appeal",
         intro=intro,
         submit="Record",
+    )
+    if not choices.hearing_choices:
+        return page(None)
+    return form_view(
+        request,
+        HearingForm,
+        form_kwargs={"choices": choices.hearing_choices},
+        perform=lambda data: set_hearing_status(citation, **data, actor=request.user),
+        success=lambda _: (
+            f"Citation {citation.number}: hearing status recorded.",
+            redirect("receivables:citation_detail", pk=citation.pk),
+        ),
+        page=page,
     )
 
 
@@ -201,27 +206,27 @@ def citation_hearing(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def citation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
-    form = DismissForm(request.POST or None)
-    if form.is_valid():
-        try:
-            citation = dismiss_citation(citation, **form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Citation {citation.number} dismissed.")
-            return redirect("receivables:citation_detail", pk=citation.pk)
     intro = (
         f"The whole balance of ${citation.balance:,.2f}, fine and any penalties, comes off "
         "fines AR and out of the revenue accounts it was credited to."
     )
-    return _action_page(
+    return form_view(
         request,
-        citation,
-        form,
-        action="dismiss",
-        title="Dismiss",
-        intro=intro,
-        submit="Dismiss citation",
+        DismissForm,
+        perform=lambda data: dismiss_citation(citation, **data, actor=request.user),
+        success=lambda done: (
+            f"Citation {done.number} dismissed.",
+            redirect("receivables:citation_detail", pk=done.pk),
+        ),
+        page=partial(
+            _action_page,
+            request,
+            citation,
+            action="dismiss",
+            title="Dismiss",
+            intro=intro,
+            submit="Dismiss citation",
+        ),
     )
 
 
@@ -229,29 +234,27 @@ def citation_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def citation_reduce(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
-    form = ReduceForm(request.POST or None)
-    if form.is_valid():
-        try:
-            citation = reduce_citation(citation, **form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"Citation {citation.number} reduced: ${citation.balance:,.2f} owed."
-            )
-            return redirect("receivables:citation_detail", pk=citation.pk)
     intro = (
         f"The fine is ${citation.fine_amount:,.2f}. Enter the new fine or the amount to take "
         "off; it comes out of the violation's revenue account. Once only."
     )
-    return _action_page(
+    return form_view(
         request,
-        citation,
-        form,
-        action="reduce",
-        title="Reduce the fine",
-        intro=intro,
-        submit="Reduce fine",
+        ReduceForm,
+        perform=lambda data: reduce_citation(citation, **data, actor=request.user),
+        success=lambda done: (
+            f"Citation {done.number} reduced: ${done.balance:,.2f} owed.",
+            redirect("receivables:citation_detail", pk=done.pk),
+        ),
+        page=partial(
+            _action_page,
+            request,
+            citation,
+            action="reduce",
+            title="Reduce the fine",
+            intro=intro,
+            submit="Reduce fine",
+        ),
     )
 
 
@@ -259,27 +262,25 @@ def citation_reduce(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def citation_assign(request: HttpRequest, pk: int) -> HttpResponse:
     citation = _citation_or_404(pk)
-    form = AssignCustomerForm(request.POST or None)
-    if form.is_valid():
-        try:
-            citation = assign_citation_customer(citation, **form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"Citation {citation.number} now belongs to {citation.customer}."
-            )
-            return redirect("receivables:citation_detail", pk=citation.pk)
     intro = (
         "The citation and its movements go to the customer: it shows on their aging, "
         "statement and balance at the counter."
     )
-    return _action_page(
+    return form_view(
         request,
-        citation,
-        form,
-        action="assign",
-        title="Registered owner or respondent",
-        intro=intro,
-        submit="Attach customer",
+        AssignCustomerForm,
+        perform=lambda data: assign_citation_customer(citation, **data, actor=request.user),
+        success=lambda done: (
+            f"Citation {done.number} now belongs to {done.customer}.",
+            redirect("receivables:citation_detail", pk=done.pk),
+        ),
+        page=partial(
+            _action_page,
+            request,
+            citation,
+            action="assign",
+            title="Registered owner or respondent",
+            intro=intro,
+            submit="Attach customer",
+        ),
     )

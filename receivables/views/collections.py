@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
-from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
+from millbrae_finance.view_helpers import add_service_errors, form_view, fragment_wanted
 from receivables.forms.collections import (
     CandidateFilterForm,
     ReferForm,
@@ -80,35 +80,36 @@ def write_off_list(request: HttpRequest) -> HttpResponse:
 @role_required(FINANCE_STAFF)
 @require_http_methods(["GET", "POST"])
 def write_off_create(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = WriteOffForm(request.POST)
-    else:  # from the aging, an invoice or a citation: ?document=INV-000123
-        number = request.GET.get("document", "")[:30]
-        form = WriteOffForm(initial={"document": number, "write_off_date": timezone.localdate()})
-    if form.is_valid():
-        try:
-            write_off = request_write_off(
-                form.cleaned_data["document"],
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                write_off_date=form.cleaned_data["write_off_date"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{write_off} requested: a Finance Supervisor approves it.")
-            return redirect("receivables:write_off_detail", pk=write_off.pk)
-    document = None
+    # From the aging, an invoice or a citation: ?document=INV-000123
+    number = request.GET.get("document", "")[:30]
+    return form_view(
+        request,
+        WriteOffForm,
+        initial={"document": number, "write_off_date": timezone.localdate()},
+        perform=lambda data: request_write_off(
+            data["document"],
+            amount=data["amount"],
+            reason=data["reason"],
+            write_off_date=data["write_off_date"],
+            actor=request.user,
+        ),
+        success=lambda write_off: (
+            f"{write_off} requested: a Finance Supervisor approves it.",
+            redirect("receivables:write_off_detail", pk=write_off.pk),
+        ),
+        template="receivables/write_off_form.html",
+        context=lambda form: {"summary": _document_summary(form)},
+        fragment="summary",
+    )
+
+
+def _document_summary(form: WriteOffForm):
+    """What the chosen document owes: the one posted, or the one the page was opened for."""
     if form.is_bound:
-        document = form.cleaned_data.get("document") if hasattr(form, "cleaned_data") else None
-    elif form.initial.get("document"):
-        document = queries.find_document(form.initial["document"])
-    context = {"form": form, "summary": queries.document_summary(document) if document else None}
-    template = "receivables/write_off_form.html"
-    if fragment_wanted(request) and request.method == "GET":
-        template += "#summary"
-    return render(request, template, context)
+        document = form.cleaned_data.get("document")
+    else:
+        document = form.initial.get("document") and queries.find_document(form.initial["document"])
+    return queries.document_summary(document) if document else None
 
 
 def _write_off_or_404(pk: int) -> WriteOff:
@@ -163,18 +164,16 @@ def write_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def write_off_reject(request: HttpRequest, pk: int) -> HttpResponse:
     write_off = _write_off_or_404(pk)
     _decider_or_403(request, write_off)
-    form = WriteOffRejectForm(request.POST)
-    if form.is_valid():
-        try:
-            write_off = reject_write_off(
-                write_off, note=form.cleaned_data["note"], actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{write_off} rejected.")
-            return redirect("receivables:write_off_detail", pk=pk)
-    return _write_off_page(request, write_off, reject_form=form)
+    return form_view(
+        request,
+        WriteOffRejectForm,
+        perform=lambda data: reject_write_off(write_off, note=data["note"], actor=request.user),
+        success=lambda rejected: (
+            f"{rejected} rejected.",
+            redirect("receivables:write_off_detail", pk=pk),
+        ),
+        page=lambda form: _write_off_page(request, write_off, reject_form=form),
+    )
 
 
 # ---------------------------------------------------------------- referrals

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
-from millbrae_finance.view_helpers import fragment_wanted
+from millbrae_finance.view_helpers import form_view, fragment_wanted
 from receivables.forms.customers import (
     CustomerFilterForm,
     CustomerForm,
@@ -84,34 +84,41 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(FINANCE_STAFF)
 @require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest) -> HttpResponse:
-    form = CustomerForm(request.POST or None)
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
-        try:
-            customer = create_customer(**values, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Customer {customer} added.")
-            return redirect("receivables:customer_detail", pk=customer.pk)
-    return render(request, "receivables/customer_form.html", {"form": form, "customer": None})
+    return form_view(
+        request,
+        CustomerForm,
+        perform=lambda data: create_customer(
+            **{name: data[name] for name in CUSTOMER_FIELDS}, actor=request.user
+        ),
+        success=lambda customer: (
+            f"Customer {customer} added.",
+            redirect("receivables:customer_detail", pk=customer.pk),
+        ),
+        template="receivables/customer_form.html",
+        context=lambda form: {"customer": None},
+    )
 
 
 @role_required(FINANCE_STAFF)
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_or_404(pk)
-    form = CustomerForm(request.POST or None, instance=Customer.objects.get(pk=pk))
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in (*CUSTOMER_FIELDS, "is_active")}
-        try:
-            customer = update_customer(customer, **values, actor=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Customer {customer} saved.")
-            return redirect("receivables:customer_detail", pk=customer.pk)
-    return render(request, "receivables/customer_form.html", {"form": form, "customer": customer})
+    return form_view(
+        request,
+        CustomerForm,
+        form_kwargs={"instance": Customer.objects.get(pk=pk)},
+        perform=lambda data: update_customer(
+            customer,
+            **{name: data[name] for name in (*CUSTOMER_FIELDS, "is_active")},
+            actor=request.user,
+        ),
+        success=lambda saved: (
+            f"Customer {saved} saved.",
+            redirect("receivables:customer_detail", pk=saved.pk),
+        ),
+        template="receivables/customer_form.html",
+        context=lambda form: {"customer": customer},
+    )
 
 
 @role_required(CUSTOMER_MERGERS)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
-from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
+from millbrae_finance.view_helpers import form_view, fragment_wanted
 from receivables.forms.fees import FeeCalculatorForm, FeeFilterForm, FeeForm
 from receivables.models import Fee, FeeRule, FeeStatus
 from receivables.queries.fees import (
@@ -31,6 +31,8 @@ from receivables.services.fees import FEE_FIELDS, approve_fee, create_fee, retir
 FEE_READERS = FINANCE_STAFF | {Role.COUNTER_CLERK, Role.AUDITOR, Role.ADMINISTRATOR}
 FEE_APPROVERS = frozenset({Role.FINANCE_SUPERVISOR})
 FEES_PER_PAGE = 50
+# A service's tier problems show beside the first tier row.
+TIER_ERRORS = {"tiers": "tier_1_up_to"}
 
 
 def _fee_or_404(pk: int) -> Fee:
@@ -40,8 +42,8 @@ def _fee_or_404(pk: int) -> Fee:
         raise Http404("No such fee.") from None
 
 
-def _fee_values(form: FeeForm) -> dict:
-    return {name: form.cleaned_data[name] for name in FEE_FIELDS}
+def _fee_values(data: dict) -> dict:
+    return {name: data[name] for name in FEE_FIELDS}
 
 
 @role_required(FEE_READERS)
@@ -81,32 +83,38 @@ def fee_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(FINANCE_STAFF)
 @require_http_methods(["GET", "POST"])
 def fee_create(request: HttpRequest) -> HttpResponse:
-    form = FeeForm(request.POST or None, initial={"unit_name": "unit"})
-    if form.is_valid():
-        try:
-            fee = create_fee(**_fee_values(form), actor=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Draft fee {fee} saved: a supervisor approves it.")
-            return redirect("receivables:fee_detail", pk=fee.pk)
-    return render(request, "receivables/fee_form.html", {"form": form, "fee": None})
+    return form_view(
+        request,
+        FeeForm,
+        initial={"unit_name": "unit"},
+        perform=lambda data: create_fee(**_fee_values(data), actor=request.user),
+        success=lambda fee: (
+            f"Draft fee {fee} saved: a supervisor approves it.",
+            redirect("receivables:fee_detail", pk=fee.pk),
+        ),
+        aliases=TIER_ERRORS,
+        template="receivables/fee_form.html",
+        context=lambda form: {"fee": None},
+    )
 
 
 @role_required(FINANCE_STAFF)
 @require_http_methods(["GET", "POST"])
 def fee_edit(request: HttpRequest, pk: int) -> HttpResponse:
     fee = _fee_or_404(pk)
-    form = FeeForm(request.POST or None, initial=FeeForm.initial_for(fee))
-    if form.is_valid():
-        try:
-            fee = update_fee(fee, **_fee_values(form), actor=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Draft fee {fee} saved.")
-            return redirect("receivables:fee_detail", pk=fee.pk)
-    return render(request, "receivables/fee_form.html", {"form": form, "fee": fee})
+    return form_view(
+        request,
+        FeeForm,
+        initial=FeeForm.initial_for(fee),
+        perform=lambda data: update_fee(fee, **_fee_values(data), actor=request.user),
+        success=lambda saved: (
+            f"Draft fee {saved} saved.",
+            redirect("receivables:fee_detail", pk=saved.pk),
+        ),
+        aliases=TIER_ERRORS,
+        template="receivables/fee_form.html",
+        context=lambda form: {"fee": fee},
+    )
 
 
 @role_required(FEE_APPROVERS)
@@ -168,8 +176,3 @@ def _calculate(form: FeeCalculatorForm) -> tuple[Fee | None, Calculation | None]
     except ValueError as error:
         form.add_error(needs if fee.rule != FeeRule.FLAT else None, str(error))
         return fee, None
-
-
-def _add_errors(form: FeeForm, error: ValidationError) -> None:
-    # Tier problems show beside the first tier row.
-    add_service_errors(form, error, aliases={"tiers": "tier_1_up_to"})

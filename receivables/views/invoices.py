@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import queryset_csv_response
 from millbrae_finance.roles import AUDIT_READERS, FINANCE_STAFF, Role, has_role, role_required
-from millbrae_finance.view_helpers import fragment_wanted
+from millbrae_finance.view_helpers import form_view, fragment_wanted
 from receivables import documents
 from receivables.forms.invoices import (
     BLANK_ROWS_NEW,
@@ -412,21 +412,17 @@ def _render_detail(
 @require_http_methods(["GET", "POST"])
 def credit_memo_create(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice_or_404(pk)
-    if request.method == "GET":
-        form = CreditMemoForm(initial={"credit_date": timezone.localdate()})
-        return _render_memo_form(request, invoice, form)
-    form = CreditMemoForm(request.POST)
-    if form.is_valid():
-        try:
-            memo = prepare_credit_memo(invoice, **form.cleaned_data, actor=request.user)
-        except ValidationError as error:
-            _attach_simple(form, error)
-        else:
-            messages.success(
-                request, f"{memo.number} prepared: a lead or the supervisor approves it."
-            )
-            return redirect("receivables:credit_memo_detail", pk=memo.pk)
-    return _render_memo_form(request, invoice, form)
+    return form_view(
+        request,
+        CreditMemoForm,
+        initial={"credit_date": timezone.localdate()},
+        perform=lambda data: prepare_credit_memo(invoice, **data, actor=request.user),
+        success=lambda memo: (
+            f"{memo.number} prepared: a lead or the supervisor approves it.",
+            redirect("receivables:credit_memo_detail", pk=memo.pk),
+        ),
+        page=lambda form: _render_memo_form(request, invoice, form),
+    )
 
 
 def _render_memo_form(request: HttpRequest, invoice: Invoice, form: CreditMemoForm):
@@ -494,16 +490,16 @@ def credit_memo_reject(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_memo(request, memo)
     if memo.prepared_by_id == request.user.pk:
         raise PermissionDenied("You prepared this credit memo: another lead must decide it.")
-    form = RejectCreditMemoForm(request.POST)
-    if form.is_valid():
-        try:
-            memo = reject_credit_memo(memo, note=form.cleaned_data["note"], actor=request.user)
-        except ValidationError as error:
-            _attach_simple(form, error)
-        else:
-            messages.success(request, f"{memo.number} rejected.")
-            return redirect("receivables:credit_memo_detail", pk=memo.pk)
-    return _render_memo(request, memo, reject_form=form)
+    return form_view(
+        request,
+        RejectCreditMemoForm,
+        perform=lambda data: reject_credit_memo(memo, note=data["note"], actor=request.user),
+        success=lambda rejected: (
+            f"{rejected.number} rejected.",
+            redirect("receivables:credit_memo_detail", pk=rejected.pk),
+        ),
+        page=lambda form: _render_memo(request, memo, reject_form=form),
+    )
 
 
 def _render_memo(
@@ -526,11 +522,3 @@ def _render_memo(
         "reject_form": reject_form or RejectCreditMemoForm(),
     }
     return render(request, "receivables/credit_memo_detail.html", context)
-
-
-def _attach_simple(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, texts in error.message_dict.items():
-        form.add_error(key if key in form.fields else None, texts)

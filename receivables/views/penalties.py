@@ -5,7 +5,6 @@ Finance Supervisor keeps the rules; a lead (Senior Accounting Technician or Fina
 Supervisor) posts a batch.
 """
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from millbrae_finance.csv_export import csv_response, queryset_csv_response
 from millbrae_finance.jobs import Job
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
-from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
+from millbrae_finance.view_helpers import add_service_errors, form_view, fragment_wanted
 from receivables.forms.penalties import (
     PenaltyBatchForm,
     PenaltyPostForm,
@@ -81,18 +80,19 @@ def penalty_rule_list(request: HttpRequest) -> HttpResponse:
 @role_required(RULE_KEEPERS)
 @require_http_methods(["GET", "POST"])
 def penalty_rule_create(request: HttpRequest) -> HttpResponse:
-    form = PenaltyRuleForm(request.POST or None)
-    if form.is_valid():
-        try:
-            rule = create_penalty_rule(
-                **{name: form.cleaned_data[name] for name in RULE_FIELDS}, actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Penalty rule {rule.code} added: the next batch applies it.")
-            return redirect("receivables:penalty_rule_list")
-    return render(request, "receivables/penalty_rule_form.html", {"form": form, "rule": None})
+    return form_view(
+        request,
+        PenaltyRuleForm,
+        perform=lambda data: create_penalty_rule(
+            **{name: data[name] for name in RULE_FIELDS}, actor=request.user
+        ),
+        success=lambda rule: (
+            f"Penalty rule {rule.code} added: the next batch applies it.",
+            redirect("receivables:penalty_rule_list"),
+        ),
+        template="receivables/penalty_rule_form.html",
+        context=lambda form: {"rule": None},
+    )
 
 
 @role_required(RULE_KEEPERS)
@@ -102,22 +102,24 @@ def penalty_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         rule = queries.penalty_rule_detail(pk)
     except PenaltyRule.DoesNotExist:
         raise Http404("No such penalty rule.") from None
-    form = PenaltyRuleForm(
-        request.POST or None, initial=PenaltyRuleForm.initial_for(rule), editing=True
+    return form_view(
+        request,
+        PenaltyRuleForm,
+        initial=PenaltyRuleForm.initial_for(rule),
+        form_kwargs={"editing": True},
+        perform=lambda data: update_penalty_rule(
+            rule,
+            **{name: data[name] for name in RULE_FIELDS},
+            is_active=data["is_active"],
+            actor=request.user,
+        ),
+        success=lambda saved: (
+            f"Penalty rule {saved.code} {'saved' if saved.is_active else 'deactivated'}.",
+            redirect("receivables:penalty_rule_list"),
+        ),
+        template="receivables/penalty_rule_form.html",
+        context=lambda form: {"rule": rule},
     )
-    if form.is_valid():
-        values = {name: form.cleaned_data[name] for name in RULE_FIELDS}
-        try:
-            rule = update_penalty_rule(
-                rule, **values, is_active=form.cleaned_data["is_active"], actor=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            state = "saved" if rule.is_active else "deactivated"
-            messages.success(request, f"Penalty rule {rule.code} {state}.")
-            return redirect("receivables:penalty_rule_list")
-    return render(request, "receivables/penalty_rule_form.html", {"form": form, "rule": rule})
 
 
 # ---------------------------------------------------------------- the batch

@@ -7,6 +7,9 @@ class UtilityBillingConfig(AppConfig):
 
     def ready(self) -> None:
         from millbrae_finance.bulk_tables import register_bulk_tables
+        from millbrae_finance.demo import register_demo_seeder
+        from millbrae_finance.navigation import register_nav_item
+        from utility_billing.demo import seed_rates
         from utility_billing.models import (
             AccountService,
             Meter,
@@ -15,6 +18,15 @@ class UtilityBillingConfig(AppConfig):
             UtilityAccount,
         )
 
+        register_nav_item(
+            label="Rates", url_name="utility_billing:rate_schedule_list", section="Utility billing"
+        )
+        register_nav_item(
+            label="Bill calculator",
+            url_name="utility_billing:bill_calculator",
+            section="Utility billing",
+        )
+        register_demo_seeder("utility_billing_rates", seed_rates, order=40)
         # Written in bulk (read imports, demo and benchmark loads): foreign keys checked
         # per statement.
         register_bulk_tables(ServiceLocation, UtilityAccount, AccountService, Meter, MeterRead)

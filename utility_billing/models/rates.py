@@ -224,4 +224,23 @@ class RateCharge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.rate}"
+        return f"{self.get_kind_display()} {self.rate_text}"
+
+    @property
+    def rate_text(self) -> str:
+        """ "$30.00 a month", "$5.2512 an HCF": to the cent, or the places the rate has."""
+        text = f"{self.rate.normalize():,f}"
+        if "." not in text or len(text.split(".")[1]) < 2:
+            text = f"{self.rate:,.2f}"
+        per = "an HCF" if self.kind in VOLUMETRIC_KINDS else "a month"
+        return f"${text} {per}"
+
+    @property
+    def band(self) -> str:
+        """A tier's HCF a month, "6 to 20" or "20 and over"; blank for other charges."""
+        if self.kind != ChargeKind.VOLUMETRIC_TIER:
+            return ""
+        low = f"{self.tier_from.normalize():,f}"
+        if self.tier_to is None:
+            return f"{low} and over"
+        return f"{low} to {self.tier_to.normalize():,f}"

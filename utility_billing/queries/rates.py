@@ -4,9 +4,11 @@ in the rate engine's terms (utility_billing/rating.py)."""
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
+from ledger.models import Account, AccountType
 from utility_billing.models import (
+    MeterSize,
     RateCharge,
     RateSchedule,
     RateVersion,
@@ -36,6 +38,13 @@ def schedule_versions(schedule: RateSchedule) -> list[RateVersion]:
     )
 
 
+# Meter sizes from the smallest, not in the text's order ("1" before "3/4").
+SIZE_ORDER = Case(
+    *(When(meter_size=size, then=Value(index)) for index, size in enumerate(MeterSize.values)),
+    default=Value(-1),
+)
+
+
 def version_detail(pk: int) -> RateVersion:
     """A version with its schedule, people and charge lines (and their accounts)."""
     return (
@@ -44,7 +53,7 @@ def version_detail(pk: int) -> RateVersion:
             Prefetch(
                 "charges",
                 queryset=RateCharge.objects.select_related("revenue_account").order_by(
-                    "kind", "meter_size", "tier_from", "id"
+                    "kind", SIZE_ORDER, "tier_from", "id"
                 ),
             )
         )
@@ -123,3 +132,51 @@ def schedules_for_class(
         if current is None or (schedule.service_class and not current.service_class):
             chosen[schedule.service_kind] = schedule
     return [chosen[kind] for kind in kinds if kind in chosen]
+
+
+ACCOUNT_MATCHES = 20
+
+
+def revenue_accounts():
+    """The accounts a charge may credit: active, postable revenue accounts."""
+    return Account.objects.postable().filter(account_type=AccountType.REVENUE)
+
+
+def revenue_account_matches(text: str, *, limit: int = ACCOUNT_MATCHES) -> list[Account]:
+    """Revenue accounts whose number or name contains every word typed."""
+    # A NUL cannot reach PostgreSQL as text; typed by no one, it is dropped.
+    words = text.replace("\x00", "").split()[:5]
+    if not words:
+        return []
+    accounts = revenue_accounts()
+    for word in words:
+        accounts = accounts.filter(Q(number__contains=word) | Q(name__icontains=word))
+    return list(accounts.order_by("number")[:limit])
+
+
+def account_names(values: Iterable) -> dict[str, str]:
+    """Account names keyed by what each account field holds (a number, or a number and
+    the name the search filled in)."""
+    numbers = {str(v): str(v).split()[0] for v in values if str(v or "").strip()}
+    if not numbers:
+        return {}
+    names = dict(
+        Account.objects.filter(number__in=set(numbers.values())).values_list("number", "name")
+    )
+    return {value: names[number] for value, number in numbers.items() if number in names}
+
+
+def latest_version(schedule: RateSchedule) -> RateVersion | None:
+    """The version a new one starts from: the latest approved, else the latest draft."""
+    versions = schedule.versions.prefetch_related(
+        Prefetch(
+            "charges",
+            queryset=RateCharge.objects.select_related("revenue_account").order_by(
+                "kind", SIZE_ORDER, "tier_from", "id"
+            ),
+        )
+    )
+    return (
+        versions.filter(status=RateVersionStatus.APPROVED).order_by("-effective_from").first()
+        or versions.order_by("-prepared_at").first()
+    )

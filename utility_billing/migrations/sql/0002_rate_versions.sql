@@ -13,47 +13,52 @@
 
 CREATE FUNCTION utility_billing_rateversion_checks() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+    cur record;
     other record;
     tier record;
     expected numeric := 0;
     open_seen boolean := false;
 BEGIN
-    IF NEW.status <> 'approved' THEN
+    -- Deferred to commit, NEW is the row as it was when the event was queued; a later
+    -- change in the same transaction (a superseded version given its end date) queued its
+    -- own event. Check the row as it is now.
+    SELECT * INTO cur FROM utility_billing_rateversion WHERE id = NEW.id;
+    IF NOT FOUND OR cur.status <> 'approved' THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('utility_billing_rateversion:' || NEW.schedule_id));
+    PERFORM pg_advisory_xact_lock(hashtext('utility_billing_rateversion:' || cur.schedule_id));
     SELECT id, effective_from, effective_to INTO other
       FROM utility_billing_rateversion
-     WHERE schedule_id = NEW.schedule_id
+     WHERE schedule_id = cur.schedule_id
        AND status = 'approved'
-       AND id <> NEW.id
+       AND id <> cur.id
        AND daterange(effective_from, effective_to, '[]')
-           && daterange(NEW.effective_from, NEW.effective_to, '[]')
+           && daterange(cur.effective_from, cur.effective_to, '[]')
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'utility_billing: rate version % overlaps approved version % (% to %)',
-            NEW.id, other.id, other.effective_from, coalesce(other.effective_to::text, 'open-ended')
+            cur.id, other.id, other.effective_from, coalesce(other.effective_to::text, 'open-ended')
             USING ERRCODE = 'exclusion_violation';
     END IF;
 
     IF EXISTS (SELECT 1 FROM utility_billing_ratecharge
-                WHERE version_id = NEW.id AND kind = 'volumetric_tier')
+                WHERE version_id = cur.id AND kind = 'volumetric_tier')
        AND EXISTS (SELECT 1 FROM utility_billing_ratecharge
-                    WHERE version_id = NEW.id AND kind = 'volumetric_uniform') THEN
-        RAISE EXCEPTION 'utility_billing: rate version % has both tiers and a uniform rate', NEW.id
+                    WHERE version_id = cur.id AND kind = 'volumetric_uniform') THEN
+        RAISE EXCEPTION 'utility_billing: rate version % has both tiers and a uniform rate', cur.id
             USING ERRCODE = 'check_violation';
     END IF;
     FOR tier IN
         SELECT tier_from, tier_to FROM utility_billing_ratecharge
-         WHERE version_id = NEW.id AND kind = 'volumetric_tier'
+         WHERE version_id = cur.id AND kind = 'volumetric_tier'
          ORDER BY tier_from
     LOOP
         IF open_seen THEN
-            RAISE EXCEPTION 'utility_billing: rate version % has a tier after the open-ended one', NEW.id
+            RAISE EXCEPTION 'utility_billing: rate version % has a tier after the open-ended one', cur.id
                 USING ERRCODE = 'check_violation';
         END IF;
         IF tier.tier_from <> expected THEN
-            RAISE EXCEPTION 'utility_billing: rate version % tiers have a % at % HCF', NEW.id,
+            RAISE EXCEPTION 'utility_billing: rate version % tiers have a % at % HCF', cur.id,
                 CASE WHEN tier.tier_from > expected THEN 'gap' ELSE 'overlap' END, expected
                 USING ERRCODE = 'check_violation';
         END IF;
@@ -64,7 +69,7 @@ BEGIN
         END IF;
     END LOOP;
     IF expected > 0 AND NOT open_seen THEN
-        RAISE EXCEPTION 'utility_billing: rate version % last tier is not open-ended', NEW.id
+        RAISE EXCEPTION 'utility_billing: rate version % last tier is not open-ended', cur.id
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;

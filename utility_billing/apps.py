@@ -9,7 +9,7 @@ class UtilityBillingConfig(AppConfig):
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
-        from utility_billing.demo import seed_rates
+        from utility_billing.demo import seed_accounts, seed_rates
         from utility_billing.models import (
             AccountService,
             Meter,
@@ -27,6 +27,7 @@ class UtilityBillingConfig(AppConfig):
             section="Utility billing",
         )
         register_demo_seeder("utility_billing_rates", seed_rates, order=40)
+        register_demo_seeder("utility_billing_accounts", seed_accounts, order=41)
         # Written in bulk (read imports, demo and benchmark loads): foreign keys checked
         # per statement.
         register_bulk_tables(ServiceLocation, UtilityAccount, AccountService, Meter, MeterRead)

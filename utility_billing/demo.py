@@ -3,13 +3,29 @@ rate schedules, prepared by the demo technician and approved by the demo senior
 technician through the same services the screens use."""
 
 import datetime
+import random
 from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 
 from ledger.models import Account
-from utility_billing.models import ChargeKind, RateSchedule
+from receivables.models import Customer, CustomerKind
+from utility_billing.models import (
+    AccountRole,
+    AccountService,
+    ChargeKind,
+    Cycle,
+    Meter,
+    MeterStatus,
+    MeterType,
+    RateSchedule,
+    ServiceLocation,
+    ServiceOrder,
+    ServiceOrderKind,
+    ServiceOrderStatus,
+    UtilityAccount,
+)
 from utility_billing.services.rates import (
     ChargeSpec,
     approve_rate_version,
@@ -167,3 +183,183 @@ def seed_rates(log: Callable[[str], None]) -> None:
                 actor=tech,
             )
     log(f"Utility rates: {len(SCHEDULES)} schedules, two approved years each.")
+
+
+# ---------------------------------------------------------------- locations and accounts
+
+SEED = 94030
+DEMO_LOCATIONS = 300
+# Millbrae's streets, each read on one cycle (west of El Camino on 1, east on 2).
+DEMO_STREETS = [
+    ("Magnolia Ave", "C1"),
+    ("Hillcrest Blvd", "C1"),
+    ("Santa Paula Ave", "C1"),
+    ("Sequoia Ave", "C1"),
+    ("Ludeman Ln", "C1"),
+    ("Millbrae Ave", "C1"),
+    ("Vallejo Dr", "C1"),
+    ("Helen Dr", "C1"),
+    ("Broadway", "C2"),
+    ("El Camino Real", "C2"),
+    ("Rollins Rd", "C2"),
+    ("Aviador Ave", "C2"),
+    ("Murchison Dr", "C2"),
+    ("Palm Ave", "C2"),
+]
+# (class, share of locations, meter sizes to choose from)
+DEMO_CLASSES = [
+    ("single_family", 78, ["5/8", "5/8", "5/8", "3/4"]),
+    ("multi_family", 10, ["1", "1.5"]),
+    ("commercial", 9, ["1", "1.5", "2"]),
+    ("irrigation", 3, ["1", "1.5"]),
+]
+SERVICES_BY_CLASS = {
+    "single_family": ("W-SFR", "S-SFR", "SD"),
+    "multi_family": ("W-MFR", "S-MFR", "SD"),
+    "commercial": ("W-COM", "S-COM", "SD"),
+    "irrigation": ("W-IRR",),
+}
+TENANT_SHARE = 0.2
+DEPOSIT = Decimal("150.00")
+
+
+def seed_accounts(log: Callable[[str], None]) -> None:
+    """Two billing cycles, about 300 service locations with a meter each and an account
+    (a tenant's too where one rents), each billed for its class's services. Written set
+    by set (bulk_create), as a large utility's load would be; added once."""
+    if Cycle.objects.exists():
+        log("Utility accounts: already seeded.")
+        return
+    rng = random.Random(SEED)
+    tech = User.objects.get(username="tech")
+    cycles = {
+        cycle.code: cycle
+        for cycle in Cycle.objects.bulk_create(
+            [
+                Cycle(code="C1", name="Cycle 1, west of El Camino", read_day=5, bill_day=10),
+                Cycle(code="C2", name="Cycle 2, east of El Camino", read_day=19, bill_day=24),
+            ]
+        )
+    }
+    schedules = {schedule.code: schedule for schedule in RateSchedule.objects.all()}
+    customers = Customer.objects.active().order_by("id")
+    people = list(customers.filter(kind=CustomerKind.PERSON))
+    businesses = list(customers.filter(kind=CustomerKind.BUSINESS)) or people
+
+    classes = [name for name, share, _ in DEMO_CLASSES for _ in range(share)]
+    sizes = {name: choices for name, _, choices in DEMO_CLASSES}
+    locations = []
+    for index in range(DEMO_LOCATIONS):
+        street, cycle = DEMO_STREETS[index % len(DEMO_STREETS)]
+        service_class = rng.choice(classes)
+        # An assessor's parcel number: book-page-parcel, unique by book and page.
+        apn = f"0{21 + index % 7}-{100 + index // 7:03d}-{rng.randrange(10, 99):03d}"
+        locations.append(
+            ServiceLocation(
+                parcel_number=apn,
+                address_line1=f"{100 + 10 * (index // len(DEMO_STREETS))} {street}",
+                address_line2="Units A-D" if service_class == "multi_family" else "",
+                service_class=service_class,
+                cycle=cycles[cycle],
+                route=f"R{index % len(DEMO_STREETS) + 1:02d}",
+                route_sequence=index // len(DEMO_STREETS) + 1,
+            )
+        )
+    locations = ServiceLocation.objects.bulk_create(locations)
+
+    meters, accounts, billed = [], [], []
+    number = 100000
+    for location in locations:
+        residential = location.service_class in ("single_family", "multi_family")
+        pool = people if residential else businesses
+        installed = datetime.date(2012 + rng.randrange(12), rng.randrange(1, 13), 15)
+        size = rng.choice(sizes[location.service_class])
+        meters.append(
+            Meter(
+                serial=f"MB{2_000_000 + location.pk:07d}",
+                size=size,
+                meter_type=MeterType.AMI
+                if rng.random() < 0.4
+                else (MeterType.TURBINE if size in ("2", "3") else MeterType.POSITIVE_DISPLACEMENT),
+                dials=6,
+                status=MeterStatus.INSTALLED,
+                location=location,
+                install_date=installed,
+                install_reading=Decimal(0),
+            )
+        )
+        owner_since = datetime.date(2005 + rng.randrange(19), rng.randrange(1, 13), 1)
+        number += 1
+        owner = UtilityAccount(
+            number=str(number),
+            customer=pool[(location.pk * 7) % len(pool)],
+            location=location,
+            role=AccountRole.OWNER,
+            status="active",
+            start_date=owner_since,
+            winter_average_hcf=Decimal(rng.randrange(40, 120)) / 10 if residential else None,
+            opened_by=tech,
+        )
+        accounts.append(owner)
+        if residential and rng.random() < TENANT_SHARE:
+            number += 1
+            waived = rng.random() < 0.5
+            tenant = UtilityAccount(
+                number=str(number),
+                customer=people[(location.pk * 13 + 5) % len(people)],
+                location=location,
+                role=AccountRole.TENANT,
+                status="active",
+                start_date=max(owner_since, datetime.date(2023 + rng.randrange(3), 1, 1)),
+                deposit_required=DEPOSIT,
+                deposit_waived=waived,
+                deposit_waiver_reason="Letter of good credit from the prior utility"
+                if waived
+                else "",
+                winter_average_hcf=owner.winter_average_hcf,
+                opened_by=tech,
+            )
+            accounts.append(tenant)
+            billed.append(tenant)
+        else:
+            billed.append(owner)
+    Meter.objects.bulk_create(meters)
+    UtilityAccount.objects.bulk_create(accounts)
+    AccountService.objects.bulk_create(
+        AccountService(
+            account=account,
+            kind=schedules[code].service_kind,
+            rate_schedule=schedules[code],
+            start_date=account.start_date,
+        )
+        for account in billed
+        for code in SERVICES_BY_CLASS[account.location.service_class]
+    )
+    today = datetime.date(2026, 12, 1)
+    ServiceOrder.objects.bulk_create(
+        [
+            ServiceOrder(
+                location=account.location,
+                account=account,
+                kind=kind,
+                status=status,
+                requested_by=tech,
+                scheduled_for=today + datetime.timedelta(days=3) if status != "open" else None,
+                notes=note,
+            )
+            for account, kind, status, note in [
+                (billed[3], ServiceOrderKind.RE_READ, ServiceOrderStatus.OPEN, "Read looks high"),
+                (billed[11], ServiceOrderKind.RE_READ, ServiceOrderStatus.SCHEDULED, ""),
+                (
+                    billed[20],
+                    ServiceOrderKind.METER_CHANGE,
+                    ServiceOrderStatus.SCHEDULED,
+                    "Register fogged; replace meter",
+                ),
+            ]
+        ]
+    )
+    log(
+        f"Utility accounts: {len(locations)} locations, {len(accounts)} accounts, "
+        f"{len(meters)} meters on {len(cycles)} cycles."
+    )

@@ -16,6 +16,7 @@ from utility_billing.models import (
     AccountService,
     ChargeKind,
     Cycle,
+    DepositRule,
     Meter,
     MeterStatus,
     MeterType,
@@ -363,3 +364,31 @@ def seed_accounts(log: Callable[[str], None]) -> None:
         f"Utility accounts: {len(locations)} locations, {len(accounts)} accounts, "
         f"{len(meters)} meters on {len(cycles)} cycles."
     )
+
+
+# The move-in deposit by class (Council policy): about two months' typical bill; a
+# year of on-time payment elsewhere or a letter of credit waives it. Irrigation
+# accounts belong to owners and ask none.
+DEPOSIT_RULES = [
+    ("single_family", "150.00", 12, True),
+    ("multi_family", "250.00", 12, True),
+    ("commercial", "500.00", 24, False),
+    ("irrigation", "0.00", None, False),
+]
+
+
+def seed_deposit_rules(log: Callable[[str], None]) -> None:
+    """The credit rule for move-in deposits, one row per class. Added once."""
+    if DepositRule.objects.exists():
+        log("Deposit rules: already seeded.")
+        return
+    DepositRule.objects.bulk_create(
+        DepositRule(
+            service_class=service_class,
+            amount=Decimal(amount),
+            good_history_months=months,
+            letter_of_credit_waives=letter,
+        )
+        for service_class, amount, months, letter in DEPOSIT_RULES
+    )
+    log(f"Deposit rules: {len(DEPOSIT_RULES)} classes.")

@@ -11,6 +11,7 @@ from utility_billing.models.choices import (
 from utility_billing.models.locations import (
     AccountService,
     Cycle,
+    DepositRule,
     ServiceLocation,
     ServiceOrder,
     ServiceOrderKind,
@@ -41,6 +42,7 @@ __all__ = [
     "AccountStatus",
     "ChargeKind",
     "Cycle",
+    "DepositRule",
     "ExceptionCode",
     "ExceptionStatus",
     "Meter",

@@ -234,6 +234,8 @@ class ServiceOrderKind(models.TextChoices):
     DISCONNECT = "disconnect", "Disconnect (turn off)"
     RE_READ = "re_read", "Re-read"
     METER_CHANGE = "meter_change", "Meter change"
+    # Read the meter on the move-out date: the final bill is computed to this read.
+    FINAL_READ = "final_read", "Final read (move-out)"
 
 
 class ServiceOrderStatus(models.TextChoices):
@@ -287,6 +289,15 @@ class ServiceOrder(models.Model):
         blank=True,
         related_name="+",
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancel_reason = models.CharField("reason cancelled", max_length=200, blank=True)
     notes = models.TextField(blank=True)
 
     objects = ServiceOrderQuerySet.as_manager()
@@ -310,6 +321,11 @@ class ServiceOrder(models.Model):
                 | Q(completed_at__isnull=False, completed_by__isnull=False),
                 name="utility_billing_order_completed_has_when",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled")
+                | Q(cancelled_at__isnull=False, cancelled_by__isnull=False, cancel_reason__gt=""),
+                name="utility_billing_order_cancelled_has_why",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,3 +334,32 @@ class ServiceOrder(models.Model):
     @property
     def number(self) -> str:
         return f"SO-{self.pk:06d}"
+
+
+@pghistory.track()
+class DepositRule(models.Model):
+    """The credit rule for a move-in deposit, one per class, kept as data: the amount
+    asked, waived when the customer has paid on time on another utility account for at
+    least `good_history_months`, or (when `letter_of_credit_waives`) shows a letter of
+    good credit from a prior utility. Staff may also waive it, giving a reason."""
+
+    service_class = models.CharField(
+        "class", max_length=20, choices=ServiceClass.choices, unique=True
+    )
+    amount = MoneyField()
+    # None: payment history never waives this class's deposit.
+    good_history_months = models.PositiveSmallIntegerField(
+        "months of good payment history that waive it", null=True, blank=True, default=12
+    )
+    letter_of_credit_waives = models.BooleanField("a letter of credit waives it", default=True)
+
+    class Meta:
+        ordering = ["service_class"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="utility_billing_deposit_rule_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit {self.get_service_class_display()}: {self.amount}"

@@ -37,6 +37,7 @@ NOT_PAGES = {
     "ledger:journal_account_search": "HTMX fragment",
     "receivables:invoice_customer_search": "HTMX fragment",
     "receivables:citation_fine": "HTMX fragment",
+    "utility_billing:revenue_account_search": "HTMX fragment",
 }
 
 # Roles are spread over the pages (each page as one role that may open it, in turn), so

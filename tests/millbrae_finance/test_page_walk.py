@@ -47,6 +47,7 @@ def demo_sample(name: str) -> str | None:
 
     from ledger.models import Account, FiscalYear, JournalEntry
     from receivables.models import CreditMemo, Fee, Invoice
+    from utility_billing.models import RateVersion
 
     rows = {
         "ledger:entry_reverse": JournalEntry.objects.order_by("pk"),
@@ -60,6 +61,7 @@ def demo_sample(name: str) -> str | None:
         "receivables:credit_memo_approve": CreditMemo.objects.filter(status="pending"),
         "receivables:credit_memo_reject": CreditMemo.objects.filter(status="pending"),
         "receivables:fee_edit": Fee.objects.order_by("pk"),
+        "utility_billing:rate_version_edit": RateVersion.objects.filter(status="draft"),
     }
     row = rows[name].order_by("pk").first() if name in rows else None
     return reverse(name, kwargs={"pk": row.pk}) if row else None

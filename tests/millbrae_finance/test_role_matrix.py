@@ -26,6 +26,11 @@ POST_ONLY: set[str] = {
     "receivables:fee_retire",
     "receivables:write_off_approve",
     "receivables:write_off_reject",
+    "utility_billing:rate_version_approve",
+    "utility_billing:rate_version_retire",
+    "utility_billing:service_order_schedule",
+    "utility_billing:service_order_complete",
+    "utility_billing:service_order_cancel",
 }
 
 
@@ -45,6 +50,8 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **collections_samples(),
         **penalty_samples(),
         **job_samples(users),
+        **rate_samples(),
+        **utility_account_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -74,6 +81,20 @@ def job_samples(users: dict) -> dict:
         "job_resume": {"pk": job.pk},
         "job_download": {"pk": job.pk},
     }
+
+
+def rate_samples() -> dict:
+    """The utility rate URLs: a schedule and a draft version."""
+    from tests.utility_billing.test_rate_views import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def utility_account_samples() -> dict:
+    """The utility location, account and service order URLs."""
+    from tests.utility_billing.test_accounts import role_matrix_samples
+
+    return role_matrix_samples()
 
 
 def customer_samples() -> dict:

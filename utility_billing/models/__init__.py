@@ -34,6 +34,7 @@ from utility_billing.models.rates import (
     RateVersion,
     RateVersionStatus,
 )
+from utility_billing.models.read_imports import ReadImport, ReadImportStatus
 
 __all__ = [
     "AccountRole",
@@ -52,6 +53,8 @@ __all__ = [
     "RateSchedule",
     "RateVersion",
     "RateVersionStatus",
+    "ReadImport",
+    "ReadImportStatus",
     "ReadKind",
     "ReadSource",
     "ServiceClass",

@@ -26,6 +26,9 @@ POST_ONLY: set[str] = {
     "receivables:fee_retire",
     "receivables:write_off_approve",
     "receivables:write_off_reject",
+    "utility_billing:read_accept",
+    "utility_billing:read_correct",
+    "utility_billing:read_re_read",
 }
 
 
@@ -45,6 +48,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **collections_samples(),
         **penalty_samples(),
         **job_samples(users),
+        **meter_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -74,6 +78,13 @@ def job_samples(users: dict) -> dict:
         "job_resume": {"pk": job.pk},
         "job_download": {"pk": job.pk},
     }
+
+
+def meter_samples(users: dict) -> dict:
+    """The meter and read URLs: a meter with a read in exception, a refused read file."""
+    from tests.utility_billing.read_helpers import role_matrix_samples
+
+    return role_matrix_samples(users)
 
 
 def customer_samples() -> dict:

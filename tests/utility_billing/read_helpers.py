@@ -82,3 +82,63 @@ def monthly_reads(
         last = read(meter, day, reading, actor)
         reading += per_month
     return last
+
+
+def role_matrix_samples(users: dict) -> dict:
+    """The meter and read URLs: an installed meter with a read whose exception is open,
+    and a refused read import; made once, found again on each call."""
+    from millbrae_finance.roles import Role
+    from utility_billing.models import ReadImport
+    from utility_billing.services.reads import validate_reads
+
+    tech = users[Role.ACCOUNTING_TECHNICIAN]
+    meter = Meter.objects.filter(serial="M-MATRIX").first()
+    if meter is None:
+        location = make_location("099-999-001", address_line1="1 Matrix Way")
+        meter = make_meter("M-MATRIX", location=location, install_reading=Decimal("0"))
+        ids = [
+            MeterRead.objects.create(
+                meter=meter,
+                location=location,
+                read_date=day,
+                reading=Decimal(reading),
+                source="manual",
+                entered_by=tech,
+            ).pk
+            for day, reading in (
+                (datetime.date(2025, 2, 2), "5000"),
+                (datetime.date(2025, 3, 2), "4000"),
+            )
+        ]
+        validate_reads(ids)
+    read = MeterRead.objects.filter(meter=meter).order_by("-read_date").first()
+    refused, _ = ReadImport.objects.get_or_create(
+        idempotency_key="role-matrix",
+        defaults={
+            "filename": "matrix.csv",
+            "content": "meter_serial,read_date,reading\nNOPE,2025-02-02,1\n",
+            "uploaded_by": tech,
+            "status": "refused",
+            "rows": 1,
+            "errors": [[2, "No meter has serial number NOPE."]],
+            "finished_at": datetime.datetime(2025, 2, 2, tzinfo=ZoneInfo("UTC")),
+        },
+    )
+    samples = {
+        f"utility_billing:{name}": {"pk": meter.pk}
+        for name in (
+            "meter_detail",
+            "meter_install",
+            "meter_remove",
+            "meter_change",
+            "read_estimate",
+        )
+    }
+    samples.update(
+        {
+            f"utility_billing:{name}": {"pk": read.pk}
+            for name in ("read_detail", "read_accept", "read_correct", "read_re_read")
+        }
+    )
+    samples["utility_billing:read_import_detail"] = {"pk": refused.pk}
+    return samples

@@ -462,3 +462,18 @@ def read_import_list(limit: int = 10) -> list[ReadImport]:
 
 def read_import_detail(pk: int) -> ReadImport:
     return ReadImport.objects.defer("content").select_related("uploaded_by", "job").get(pk=pk)
+
+
+def exception_work(user) -> list[tuple[str, str]]:
+    """Work queue: the oldest open read exceptions, for technicians."""
+    from django.urls import reverse
+
+    rows = MeterRead.objects.open_exceptions().select_related("meter", "location")
+    return [
+        (
+            f"{read.read_date:%Y-%m-%d} meter {read.meter.serial}, {read.location.address_line1}: "
+            f"{', '.join(read.exception_codes)}",
+            reverse("utility_billing:read_detail", args=[read.pk]),
+        )
+        for read in rows.order_by("read_date", "id")[:10]
+    ]

@@ -143,7 +143,7 @@ def test_a_large_file_is_imported_by_a_background_job(ub_users, monkeypatch):
     assert upload.status == ReadImportStatus.IMPORTED
     assert upload.reads_created == 1000
     assert MeterRead.objects.count() == 1000
-    assert job.result_url == f"/utility/reads/imports/{upload.pk}/"
+    assert job.result_url == f"/utility/reads/import/{upload.pk}/"
     assert "1,000 reads imported" in job.result_label
     # Every read measured from the one before it, across the job's slices.
     last = MeterRead.objects.get(meter__serial="M-001", read_date=D(2024, 1, 26))

@@ -323,7 +323,8 @@ def test_estimate_is_average_daily_use_times_days(ub_users):
     assert estimate.days == 30
     assert estimate.consumption == Decimal("29.670")
     assert estimate.reading == Decimal("329.670")
-    assert "× 30 days = 29.670 HCF" in estimate.explanation
+    assert "270.000 HCF over 273 days" in estimate.explanation
+    assert "times 30 days since the last read = 29.670 HCF" in estimate.explanation
 
 
 def test_estimate_then_actual_trues_up(ub_users):

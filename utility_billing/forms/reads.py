@@ -104,13 +104,15 @@ class SheetRow:
     meter: Meter
     value: str = ""
     errors: list[str] = field(default_factory=list)
+    # The cursor starts here: the first row at fault, or the first row.
+    focus: bool = False
 
 
 def sheet_rows(
     meters: Sequence[Meter], data: Mapping[str, str], refused: ReadsRefused | None
 ) -> list[SheetRow]:
     errors = {row.line: row.errors for row in refused.bad_rows} if refused else {}
-    return [
+    rows = [
         SheetRow(
             meter=meter,
             value=data.get(f"reading-{meter.pk}", "")[:20],
@@ -118,6 +120,10 @@ def sheet_rows(
         )
         for meter in meters
     ]
+    focus = next((row for row in rows if row.errors), rows[0] if rows else None)
+    if focus is not None:
+        focus.focus = True
+    return rows
 
 
 class ReadImportForm(EntryForm):
@@ -184,7 +190,7 @@ class MissingFilterForm(_Described, forms.Form):
         self.fields["cycle"].queryset = _cycles()
 
 
-class AcceptForm(EntryForm):
+class AcceptForm(forms.Form):
     note = forms.CharField(
         label="Why the read is right",
         max_length=500,
@@ -193,14 +199,14 @@ class AcceptForm(EntryForm):
     )
 
 
-class CorrectForm(EntryForm):
+class CorrectForm(forms.Form):
     reading = ReadingField(label="Correct reading")
     note = forms.CharField(
         label="Note", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReReadForm(EntryForm):
+class ReReadForm(forms.Form):
     note = forms.CharField(
         label="For the reader",
         max_length=500,
@@ -209,7 +215,7 @@ class ReReadForm(EntryForm):
     )
 
 
-class EstimateForm(EntryForm):
+class EstimateForm(forms.Form):
     read_date = BookDateField(label="Read day", widget=date_input())
     note = forms.CharField(max_length=500, required=False)
 

@@ -124,9 +124,9 @@ class Estimate:
         if self.problem or self.history is None:
             return self.problem
         return (
-            f"Estimated: {self.history.per_day} HCF a day (the account's "
-            f"{self.history.used} HCF over {self.history.days} days since "
-            f"{self.history.since:%Y-%m-%d}) × {self.days} days = {self.consumption} HCF."
+            f"Estimated: the account's {self.history.used} HCF over {self.history.days} "
+            f"days since {self.history.since:%Y-%m-%d}, times {self.days} days since the "
+            f"last read = {self.consumption} HCF."
         )
 
 

@@ -1,6 +1,7 @@
 """The SQL that works out a read's consumption and exceptions, for any number of reads at
 once (one read entered by hand, a 50,000-row file): two UPDATE statements over the reads
-named by id, never a save per read. Thresholds are bound from utility_billing.read_checks.
+named by id (an array, unnested so that each read is found by its key), never a save per
+read. Thresholds are bound from utility_billing.read_checks.
 
 A read is measured from its meter's previous read: the latest earlier read since the
 meter's installation that is not set aside for a re-read. The first read after
@@ -16,9 +17,9 @@ MEASURE_SQL = """
 WITH target AS (
     SELECT r.id, r.meter_id, r.read_date, r.reading, r.exception_status,
            m.dials, m.multiplier, m.install_date, m.install_reading
-      FROM utility_billing_meterread r
+      FROM unnest(%(ids)s::bigint[]) AS named(id)
+      JOIN utility_billing_meterread r ON r.id = named.id
       JOIN utility_billing_meter m ON m.id = r.meter_id
-     WHERE r.id = ANY(%(ids)s)
 ),
 measured AS (
     SELECT t.*, p.id AS previous_id, COALESCE(p.reading, t.install_reading) AS base,
@@ -69,11 +70,11 @@ WITH target AS (
                                            OR r.read_date = m.install_date) AS first_read,
            r.read_date - COALESCE(p.read_date, m.install_date) AS days,
            p.kind AS previous_kind
-      FROM utility_billing_meterread r
+      FROM unnest(%(ids)s::bigint[]) AS named(id)
+      JOIN utility_billing_meterread r ON r.id = named.id
       JOIN utility_billing_meter m ON m.id = r.meter_id
       LEFT JOIN utility_billing_meterread p ON p.id = r.previous_read_id
-     WHERE r.id = ANY(%(ids)s)
-       AND r.exception_status IN ('none', 'open')
+     WHERE r.exception_status IN ('none', 'open')
 ),
 judged AS (
     SELECT t.*, occupant.started AS occupied_since, history.used, history.days AS history_days
@@ -116,12 +117,18 @@ coded AS (
              THEN 'consecutive_estimates' END
     ], NULL)::varchar(25)[] AS codes
       FROM judged
+),
+settled AS (
+    SELECT id, codes, CASE WHEN cardinality(codes) = 0 THEN 'none' ELSE 'open' END AS status
+      FROM coded
 )
 UPDATE utility_billing_meterread r
-   SET exception_codes = c.codes,
-       exception_status = CASE WHEN cardinality(c.codes) = 0 THEN 'none' ELSE 'open' END
-  FROM coded c
+   SET exception_codes = c.codes, exception_status = c.status
+  FROM settled c
  WHERE r.id = c.id
+   -- Most reads are clean and were written clean: left alone, they cost no second write
+   -- and no second audit row.
+   AND (r.exception_codes <> c.codes OR r.exception_status <> c.status)
 """
 
 # Staged rows (a file's or a route sheet's) beside what the database knows of their

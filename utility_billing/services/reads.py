@@ -232,7 +232,12 @@ def record_reads(
                 progress(min(after + SLICE_ROWS, total), total)
         cursor.execute(read_sql.COMPLETE_RE_READS_SQL, {"ids": ids, "actor": actor.pk})
         cursor.execute(f"DROP TABLE {STAGED}")
-    exceptions = MeterRead.objects.filter(pk__in=ids, exception_status=ExceptionStatus.OPEN).count()
+        cursor.execute(
+            "SELECT count(*) FROM utility_billing_meterread"
+            " WHERE id = ANY(%s) AND exception_status = 'open'",
+            [ids],
+        )
+        (exceptions,) = cursor.fetchone()
     return Recorded(read_ids=ids, exceptions=exceptions)
 
 

@@ -32,11 +32,12 @@ NOT_PAGES = {
     "receivables:customer_statement": "PDF",
     "receivables:invoice_pdf": "PDF",
     "ledger:chart_import_template": "CSV download",
-    "utility_billing:read_import_template": "CSV download",
     # Fragments swapped into the journal and invoice forms, checked there.
     "ledger:journal_account_search": "HTMX fragment",
     "receivables:invoice_customer_search": "HTMX fragment",
     "receivables:citation_fine": "HTMX fragment",
+    # The meter read file's layout, as a template to fill in.
+    "utility_billing:read_import_template": "CSV download",
 }
 
 # Roles are spread over the pages (each page as one role that may open it, in turn), so

@@ -392,3 +392,12 @@ def test_pages_with_no_cycle_yet_do_not_fail(client, ub_users):
     _login(client, ub_users["tech"])
     for url_name in ("read_entry", "read_missing", "read_exceptions", "meter_list", "read_import"):
         assert client.get(reverse(f"utility_billing:{url_name}")).status_code == 200
+
+
+def test_technicians_home_lists_read_exceptions_to_review(client, ub_users, high):
+    _login(client, ub_users["tech"])
+    home = client.get(reverse("home")).content.decode()
+    assert "Read exceptions to review" in home
+    assert reverse("utility_billing:read_detail", args=[high.pk]) in home
+    _login(client, ub_users["supervisor"])
+    assert "Read exceptions to review" not in client.get(reverse("home")).content.decode()

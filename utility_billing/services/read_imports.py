@@ -179,7 +179,9 @@ def upload_read_file(
 
             read_import.job = start_read_import_job(read_import, actor=actor)
             read_import.save(update_fields=["job"])
-    if created and read_import.job_id is None:
+    # Small files are checked now; so is one whose first request stopped before it could
+    # be (run_read_import leaves a finished import as it is).
+    if read_import.status == ReadImportStatus.PENDING and read_import.job_id is None:
         read_import = run_read_import(read_import)
     return read_import
 

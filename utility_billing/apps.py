@@ -9,7 +9,7 @@ class UtilityBillingConfig(AppConfig):
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
-        from utility_billing.demo import seed_accounts, seed_deposit_rules, seed_rates
+        from millbrae_finance.work_queues import WorkQueue, register_work_queue
         from utility_billing.models import (
             AccountService,
             Meter,
@@ -41,9 +41,38 @@ class UtilityBillingConfig(AppConfig):
             url_name="utility_billing:bill_calculator",
             section="Utility billing",
         )
-        register_demo_seeder("utility_billing_rates", seed_rates, order=40)
-        register_demo_seeder("utility_billing_accounts", seed_accounts, order=41)
-        register_demo_seeder("utility_billing_deposit_rules", seed_deposit_rules, order=42)
+        # Demo data by dotted path: imported only when seed_demo runs.
+        for name, seeder, order in [
+            ("utility_billing_rates", "utility_billing.demo.accounts:seed_rates", 40),
+            ("utility_billing_accounts", "utility_billing.demo.accounts:seed_accounts", 41),
+            (
+                "utility_billing_deposit_rules",
+                "utility_billing.demo.accounts:seed_deposit_rules",
+                42,
+            ),
+        ]:
+            register_demo_seeder(name, seeder, order=order)
         # Written in bulk (read imports, demo and benchmark loads): foreign keys checked
         # per statement.
         register_bulk_tables(ServiceLocation, UtilityAccount, AccountService, Meter, MeterRead)
+
+        # Meters and reads
+        from utility_billing.permissions import METER_WORKERS
+        from utility_billing.queries.reads import exception_work
+
+        for label, url_name in (
+            ("Meters", "utility_billing:meter_list"),
+            ("Read entry", "utility_billing:read_entry"),
+            ("Read import", "utility_billing:read_import"),
+            ("Read exceptions", "utility_billing:read_exceptions"),
+        ):
+            register_nav_item(label=label, url_name=url_name, section="Utility billing")
+        register_work_queue(
+            WorkQueue(
+                key="utility-read-exceptions",
+                title="Read exceptions to review",
+                roles=METER_WORKERS,
+                items=exception_work,
+                list_url_name="utility_billing:read_exceptions",
+            )
+        )

@@ -31,6 +31,9 @@ POST_ONLY: set[str] = {
     "utility_billing:service_order_schedule",
     "utility_billing:service_order_complete",
     "utility_billing:service_order_cancel",
+    "utility_billing:read_accept",
+    "utility_billing:read_correct",
+    "utility_billing:read_re_read",
 }
 
 
@@ -52,6 +55,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **job_samples(users),
         **rate_samples(),
         **utility_account_samples(),
+        **meter_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -95,6 +99,13 @@ def utility_account_samples() -> dict:
     from tests.utility_billing.test_accounts import role_matrix_samples
 
     return role_matrix_samples()
+
+
+def meter_samples(users: dict) -> dict:
+    """The meter and read URLs: a meter with a read in exception, a refused read file."""
+    from tests.utility_billing.read_helpers import role_matrix_samples
+
+    return role_matrix_samples(users)
 
 
 def customer_samples() -> dict:

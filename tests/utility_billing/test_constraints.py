@@ -170,6 +170,7 @@ def test_meter_read_once_a_day_and_exception_codes(ub_users):
     day = datetime.date(2026, 1, 5)
     MeterRead.objects.create(
         meter=meter,
+        location=meter.location,
         read_date=day,
         reading=Decimal("120"),
         source="manual",
@@ -178,6 +179,7 @@ def test_meter_read_once_a_day_and_exception_codes(ub_users):
     assert "read_once_a_day" in _refused(
         lambda: MeterRead.objects.create(
             meter=meter,
+            location=meter.location,
             read_date=day,
             reading=Decimal("121"),
             source="manual",
@@ -187,6 +189,7 @@ def test_meter_read_once_a_day_and_exception_codes(ub_users):
     assert "exception_codes" in _refused(
         lambda: MeterRead.objects.create(
             meter=meter,
+            location=meter.location,
             read_date=day + datetime.timedelta(days=1),
             reading=Decimal("1"),
             source="manual",

@@ -1,9 +1,9 @@
 from decimal import Decimal
 
 from millbrae_finance.demo import seed_users
-from receivables.demo import seed_customers
+from receivables.demo.customers import seed_customers
 from tests.receivables.conftest import revenue_account
-from utility_billing.demo import SCHEDULES, seed_accounts, seed_rates
+from utility_billing.demo.accounts import SCHEDULES, seed_accounts, seed_rates
 from utility_billing.models import (
     AccountService,
     Meter,

@@ -35,6 +35,7 @@ from utility_billing.models.rates import (
     RateVersion,
     RateVersionStatus,
 )
+from utility_billing.models.read_imports import ReadImport, ReadImportStatus
 
 __all__ = [
     "AccountRole",
@@ -54,6 +55,8 @@ __all__ = [
     "RateSchedule",
     "RateVersion",
     "RateVersionStatus",
+    "ReadImport",
+    "ReadImportStatus",
     "ReadKind",
     "ReadSource",
     "ServiceClass",

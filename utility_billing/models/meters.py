@@ -156,6 +156,12 @@ class MeterRead(models.Model):
     accepts it, corrects it or asks for a re-read."""
 
     meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="reads")
+    # Where the meter was when read. A removed meter leaves its location (Meter.location
+    # is where it is now): its reads stay with the location they measured, so the bill of
+    # a meter changed mid-cycle sums the reads of both meters there.
+    location = models.ForeignKey(
+        "utility_billing.ServiceLocation", on_delete=models.PROTECT, related_name="reads"
+    )
     read_date = models.DateField()
     reading = QuantityField()
     kind = models.CharField(max_length=10, choices=ReadKind.choices, default=ReadKind.ACTUAL)
@@ -191,6 +197,9 @@ class MeterRead(models.Model):
                 condition=Q(exception_status="open"),
                 name="utility_read_open_exceptions",
             ),
+            # A location's reads by date: the bill's consumption and the history that
+            # high and low use are judged against.
+            models.Index(fields=["location", "read_date"], name="utility_read_location_date"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from receivables.aging import aging
 from receivables.models import Customer
+from receivables.queries.aging import aging
 from utility_billing.models import (
     AccountService,
     DepositRule,

@@ -1,1 +1,2 @@
-"""Utility billing views, one module per area."""
+"""Utility billing screens, one module per area: HTTP in, one service or query call, HTTP
+out."""

@@ -12,6 +12,8 @@ from django.db import models
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The places of a QuantityField: a thousandth of a unit (of an HCF of water: 0.75 gallon).
+QUANTITY_QUANTUM = Decimal("0.001")
 MAX_DIGITS = 14  # NUMERIC(14,2): up to 999,999,999,999.99
 
 
@@ -21,6 +23,13 @@ def to_money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("Money is never a float; pass a Decimal, an int or a string.")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_quantity(value: Decimal | int | str) -> Decimal:
+    """Round a quantity to the thousandth a QuantityField keeps, half up."""
+    if isinstance(value, float):
+        raise TypeError("A quantity is never a float; pass a Decimal, an int or a string.")
+    return Decimal(value).quantize(QUANTITY_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def MoneyField(**kwargs: Any) -> models.DecimalField:
@@ -44,16 +53,20 @@ def QuantityField(**kwargs: Any) -> models.DecimalField:
     return models.DecimalField(**kwargs)
 
 
-def split_by_weights(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
+def split_by_weights(
+    total: Decimal, weights: Sequence[Decimal | int], *, quantum: Decimal = CENT
+) -> list[Decimal]:
     """Split an amount in proportion to weights, to the cent, by largest remainder.
 
     Each part is first rounded down (towards zero) to the cent; the cents left over go one
     at a time to the parts with the largest remainders, earliest first on a tie. The parts
     always add up to the total exactly. A negative total splits the same way, mirrored.
+    A quantity splits the same way to its own `quantum` (QUANTITY_QUANTUM: thousandths).
     """
     total = Decimal(total)
-    if total != total.quantize(CENT):
-        raise ValueError(f"The total {total} is not a whole number of cents.")
+    if total != total.quantize(quantum):
+        what = "cents" if quantum == CENT else f"{quantum}s"
+        raise ValueError(f"The total {total} is not a whole number of {what}.")
     weights = [Decimal(weight) for weight in weights]
     if not weights:
         raise ValueError("Nothing to split the amount across.")
@@ -64,14 +77,14 @@ def split_by_weights(total: Decimal, weights: Sequence[Decimal | int]) -> list[D
         raise ValueError("The weights add up to zero.")
 
     sign = -1 if total < 0 else 1
-    cents = int(abs(total) / CENT)
+    cents = int(abs(total) / quantum)
     exact = [Decimal(cents) * weight / weight_sum for weight in weights]
     parts = [int(share) for share in exact]  # int() truncates towards zero
     leftover = cents - sum(parts)
     by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
     for index in by_remainder[:leftover]:
         parts[index] += 1
-    return [sign * Decimal(part) * CENT for part in parts]
+    return [sign * Decimal(part) * quantum for part in parts]
 
 
 def split_evenly(total: Decimal, count: int) -> list[Decimal]:

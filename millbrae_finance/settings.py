@@ -135,6 +135,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # each task with SELECT ... FOR UPDATE SKIP LOCKED, so two never take the same one.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Meter read checks (utility_billing/read_checks.py, where each is explained). A read is
+# "high" when its use per day is more than HIGH_FACTOR times the account's own average
+# over the last HISTORY_DAYS (from the account's start), "low" when under LOW_FACTOR
+# times it; an account with less than MIN_HISTORY_DAYS of reads is not judged, and a
+# read under HIGH_MIN_HCF is never high. A lower reading is a rollover only if the wrap's
+# use is under ROLLOVER_MAX_SHARE of the register's span. A cycle's read is missing when
+# a meter has none within WINDOW_DAYS either side of the cycle's read day.
+UTILITY_READ_CHECKS = {
+    "HIGH_FACTOR": os.environ.get("UTILITY_READ_HIGH_FACTOR", "3"),
+    "LOW_FACTOR": os.environ.get("UTILITY_READ_LOW_FACTOR", "0.25"),
+    "HISTORY_DAYS": int(os.environ.get("UTILITY_READ_HISTORY_DAYS", "365")),
+    "MIN_HISTORY_DAYS": int(os.environ.get("UTILITY_READ_MIN_HISTORY_DAYS", "60")),
+    "HIGH_MIN_HCF": os.environ.get("UTILITY_READ_HIGH_MIN_HCF", "2"),
+    "ROLLOVER_MAX_SHARE": os.environ.get("UTILITY_READ_ROLLOVER_MAX_SHARE", "0.1"),
+    "WINDOW_DAYS": int(os.environ.get("UTILITY_READ_WINDOW_DAYS", "7")),
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

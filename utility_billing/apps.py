@@ -4,3 +4,75 @@ from django.apps import AppConfig
 class UtilityBillingConfig(AppConfig):
     name = "utility_billing"
     verbose_name = "Utility Billing"
+
+    def ready(self) -> None:
+        from millbrae_finance.bulk_tables import register_bulk_tables
+        from millbrae_finance.demo import register_demo_seeder
+        from millbrae_finance.navigation import register_nav_item
+        from millbrae_finance.work_queues import WorkQueue, register_work_queue
+        from utility_billing.models import (
+            AccountService,
+            Meter,
+            MeterRead,
+            ServiceLocation,
+            UtilityAccount,
+        )
+
+        register_nav_item(
+            label="Utility accounts",
+            url_name="utility_billing:account_list",
+            section="Utility billing",
+        )
+        register_nav_item(
+            label="Service locations",
+            url_name="utility_billing:location_list",
+            section="Utility billing",
+        )
+        register_nav_item(
+            label="Service orders",
+            url_name="utility_billing:service_order_list",
+            section="Utility billing",
+        )
+        register_nav_item(
+            label="Rates", url_name="utility_billing:rate_schedule_list", section="Utility billing"
+        )
+        register_nav_item(
+            label="Bill calculator",
+            url_name="utility_billing:bill_calculator",
+            section="Utility billing",
+        )
+        # Demo data by dotted path: imported only when seed_demo runs.
+        for name, seeder, order in [
+            ("utility_billing_rates", "utility_billing.demo.accounts:seed_rates", 40),
+            ("utility_billing_accounts", "utility_billing.demo.accounts:seed_accounts", 41),
+            (
+                "utility_billing_deposit_rules",
+                "utility_billing.demo.accounts:seed_deposit_rules",
+                42,
+            ),
+        ]:
+            register_demo_seeder(name, seeder, order=order)
+        # Written in bulk (read imports, demo and benchmark loads): foreign keys checked
+        # per statement.
+        register_bulk_tables(ServiceLocation, UtilityAccount, AccountService, Meter, MeterRead)
+
+        # Meters and reads
+        from utility_billing.permissions import METER_WORKERS
+        from utility_billing.queries.reads import exception_work
+
+        for label, url_name in (
+            ("Meters", "utility_billing:meter_list"),
+            ("Read entry", "utility_billing:read_entry"),
+            ("Read import", "utility_billing:read_import"),
+            ("Read exceptions", "utility_billing:read_exceptions"),
+        ):
+            register_nav_item(label=label, url_name=url_name, section="Utility billing")
+        register_work_queue(
+            WorkQueue(
+                key="utility-read-exceptions",
+                title="Read exceptions to review",
+                roles=METER_WORKERS,
+                items=exception_work,
+                list_url_name="utility_billing:read_exceptions",
+            )
+        )

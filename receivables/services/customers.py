@@ -108,6 +108,46 @@ def create_customer(
 ) -> Customer:
     """Add a customer to the master."""
     with transaction.atomic(durable=True):
+        return add_customer(
+            kind=kind,
+            name=name,
+            care_of=care_of,
+            address_line1=address_line1,
+            address_line2=address_line2,
+            city=city,
+            state=state,
+            postal_code=postal_code,
+            phone=phone,
+            phone_alt=phone_alt,
+            email=email,
+            preferred_contact=preferred_contact,
+            notes=notes,
+            do_not_accept_checks=do_not_accept_checks,
+            actor=actor,
+        )
+
+
+def add_customer(
+    *,
+    kind: str,
+    name: str,
+    care_of: str = "",
+    address_line1: str = "",
+    address_line2: str = "",
+    city: str = "",
+    state: str = "CA",
+    postal_code: str = "",
+    phone: str = "",
+    phone_alt: str = "",
+    email: str = "",
+    preferred_contact: str = "mail",
+    notes: str = "",
+    do_not_accept_checks: bool = False,
+    actor: AbstractBaseUser,
+) -> Customer:
+    """Add a customer inside another module's transaction (a utility move-in adds the
+    customer and the account together, or neither)."""
+    with transaction.atomic():
         customer = build_customer(
             kind=kind,
             name=name.strip(),
@@ -124,6 +164,36 @@ def create_customer(
             notes=notes,
             do_not_accept_checks=do_not_accept_checks,
         )
+        customer.full_clean(validate_constraints=False)
+        customer.save()
+    return customer
+
+
+def change_mailing_address(
+    customer: Customer,
+    *,
+    care_of: str,
+    address_line1: str,
+    address_line2: str,
+    city: str,
+    state: str,
+    postal_code: str,
+    actor: AbstractBaseUser,
+) -> Customer:
+    """Change where a customer's mail goes, inside another module's transaction (a
+    utility move-out records the forwarding address with the move-out)."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.merged_into_id is not None:
+            raise ValidationError(
+                f"{customer.number} was merged into C{customer.merged_into_id:06d}."
+            )
+        customer.care_of = care_of
+        customer.address_line1 = address_line1
+        customer.address_line2 = address_line2
+        customer.city = city
+        customer.state = state
+        customer.postal_code = postal_code
         customer.full_clean(validate_constraints=False)
         customer.save()
     return customer

@@ -37,6 +37,9 @@ NOT_PAGES = {
     "ledger:journal_account_search": "HTMX fragment",
     "receivables:invoice_customer_search": "HTMX fragment",
     "receivables:citation_fine": "HTMX fragment",
+    "utility_billing:revenue_account_search": "HTMX fragment",
+    # The meter read file's layout, as a template to fill in.
+    "utility_billing:read_import_template": "CSV download",
 }
 
 # Roles are spread over the pages (each page as one role that may open it, in turn), so

@@ -26,6 +26,14 @@ POST_ONLY: set[str] = {
     "receivables:fee_retire",
     "receivables:write_off_approve",
     "receivables:write_off_reject",
+    "utility_billing:rate_version_approve",
+    "utility_billing:rate_version_retire",
+    "utility_billing:service_order_schedule",
+    "utility_billing:service_order_complete",
+    "utility_billing:service_order_cancel",
+    "utility_billing:read_accept",
+    "utility_billing:read_correct",
+    "utility_billing:read_re_read",
 }
 
 
@@ -45,6 +53,9 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **collections_samples(),
         **penalty_samples(),
         **job_samples(users),
+        **rate_samples(),
+        **utility_account_samples(),
+        **meter_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -74,6 +85,27 @@ def job_samples(users: dict) -> dict:
         "job_resume": {"pk": job.pk},
         "job_download": {"pk": job.pk},
     }
+
+
+def rate_samples() -> dict:
+    """The utility rate URLs: a schedule and a draft version."""
+    from tests.utility_billing.test_rate_views import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def utility_account_samples() -> dict:
+    """The utility location, account and service order URLs."""
+    from tests.utility_billing.test_accounts import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def meter_samples(users: dict) -> dict:
+    """The meter and read URLs: a meter with a read in exception, a refused read file."""
+    from tests.utility_billing.read_helpers import role_matrix_samples
+
+    return role_matrix_samples(users)
 
 
 def customer_samples() -> dict:

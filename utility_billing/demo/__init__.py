@@ -1,0 +1,1 @@
+"""Demo data for utility billing, imported only by seed_demo."""

@@ -8,7 +8,7 @@ none of them, so receivables never reaches into another app's tables.
 
 import re
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -88,43 +88,10 @@ def build_customer(**values: object) -> Customer:
     return _with_phone_digits(Customer(**values))
 
 
-def create_customer(
-    *,
-    kind: str,
-    name: str,
-    care_of: str = "",
-    address_line1: str = "",
-    address_line2: str = "",
-    city: str = "",
-    state: str = "CA",
-    postal_code: str = "",
-    phone: str = "",
-    phone_alt: str = "",
-    email: str = "",
-    preferred_contact: str = "mail",
-    notes: str = "",
-    do_not_accept_checks: bool = False,
-    actor: AbstractBaseUser,
-) -> Customer:
-    """Add a customer to the master."""
+def create_customer(*, actor: AbstractBaseUser, **fields: Any) -> Customer:
+    """Add a customer to the master (the fields are add_customer's)."""
     with transaction.atomic(durable=True):
-        return add_customer(
-            kind=kind,
-            name=name,
-            care_of=care_of,
-            address_line1=address_line1,
-            address_line2=address_line2,
-            city=city,
-            state=state,
-            postal_code=postal_code,
-            phone=phone,
-            phone_alt=phone_alt,
-            email=email,
-            preferred_contact=preferred_contact,
-            notes=notes,
-            do_not_accept_checks=do_not_accept_checks,
-            actor=actor,
-        )
+        return add_customer(actor=actor, **fields)
 
 
 def add_customer(

@@ -32,6 +32,7 @@ NOT_PAGES = {
     "receivables:customer_statement": "PDF",
     "receivables:invoice_pdf": "PDF",
     "ledger:chart_import_template": "CSV download",
+    "job_download": "a job's file (PDF) download",
     # Fragments swapped into the journal and invoice forms, checked there.
     "ledger:journal_account_search": "HTMX fragment",
     "receivables:invoice_customer_search": "HTMX fragment",

@@ -25,6 +25,7 @@ WORKLOADS = {
 
 
 @pytest.mark.parametrize("workload", sorted(WORKLOADS))
+@pytest.mark.slow
 def test_ledger_workload_quick_json_reports_its_figures(workload):
     result = subprocess.run(
         [sys.executable, "manage.py", "benchmark", "--quick", "--json", "--only", workload],

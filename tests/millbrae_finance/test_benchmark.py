@@ -19,6 +19,7 @@ FIGURE_KEYS = {"name", "value", "unit", "baseline", "baseline_value", "ratio"}
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_benchmark_quick_json_prints_one_figure_per_line(settings, benchmark_database_name):
     # The benchmark's user logs in through gunicorn, a separate process with the real
     # settings: its password must be hashed the way that process checks it.

@@ -70,6 +70,7 @@ def _kill_the_seed_at_its_second_invoice() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_seed_killed_halfway_leaves_nothing_and_the_next_run_loads_everything():
     output = _kill_the_seed_at_its_second_invoice()
     assert "Loading the demo data" in output

@@ -8,11 +8,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 from tests.processes import program_env
 
 
+@pytest.mark.slow
 def test_customer_search_workload_quick_json_reports_its_figure():
     result = subprocess.run(
         [

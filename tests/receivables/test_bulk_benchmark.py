@@ -9,11 +9,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 from tests.processes import program_env
 
 
+@pytest.mark.slow
 def test_audited_bulk_insert_quick_json_reports_per_row_time_beside_its_baseline():
     result = subprocess.run(
         [

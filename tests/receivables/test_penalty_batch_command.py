@@ -85,6 +85,7 @@ def test_demo_rules_are_seeded_once(ar_chart):
     assert PenaltyRule.objects.get(code="PKG-LATE-2").amount == Decimal("35.00")
 
 
+@pytest.mark.slow
 def test_penalty_batch_workload_quick_json_reports_its_figure():
     result = subprocess.run(
         [sys.executable, "manage.py", "benchmark", "--quick", "--json", "--only", "penalty_batch"],

@@ -13,6 +13,9 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 python; do \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`: one per core by default; each has a test database
+# of its own (test_millbrae_gw0, ...). PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: help venv system-deps db run test lint format benchmark clean
 
@@ -63,7 +66,7 @@ test: SYSTEM_DEPS = browser
 test: venv system-deps lint
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --create-db -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 benchmark: db
 	$(BIN)/python manage.py benchmark $(ARGS)

@@ -177,8 +177,12 @@ def is_abandoned(job: Job) -> bool:
     if waiting:
         return False
     with connection.cursor() as cursor:
+        # pg_locks lists the whole server's locks, and advisory locks are per database:
+        # another database's job with the same id (a second test database, the
+        # benchmark's) says nothing about this one.
         cursor.execute(
             "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND classid = %s AND objid = %s AND objsubid = 2 AND granted)",
             [JOB_LOCK_CLASS, job.pk],
         )

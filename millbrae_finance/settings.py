@@ -127,6 +127,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
     "TEST_DATABASE_NAME", "test_millbrae"
 )
+# `manage.py benchmark` creates, migrates and drops this database on the same server. The
+# test suite names it after its own test database, so runs side by side never share one.
+BENCHMARK_DATABASE_NAME = os.environ.get("BENCHMARK_DATABASE_NAME", "millbrae_benchmark")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -63,6 +63,34 @@ def pytest_configure(config):
         sys._millbrae_write_guard = True
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow (a minute or more) run first: on pytest-xdist the workers then
+    share out the short ones around them and finish together, rather than one of them
+    starting the page walk when the others are nearly done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def benchmark_database_name(django_db_modify_db_settings):
+    """The benchmark's throwaway database is named after this run's test database
+    (`test_millbrae_gw0_benchmark` on pytest-xdist's first worker), so workers side by
+    side, or checkouts sharing one server, never create and drop the same one. The
+    command run in this process reads the setting; `manage.py benchmark` started by a test
+    inherits the environment."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    name = settings.DATABASES["default"]["TEST"]["NAME"] + "_benchmark"
+    previous = os.environ.get("BENCHMARK_DATABASE_NAME")
+    os.environ["BENCHMARK_DATABASE_NAME"] = name
+    with override_settings(BENCHMARK_DATABASE_NAME=name):
+        yield name
+    if previous is None:
+        os.environ.pop("BENCHMARK_DATABASE_NAME", None)
+    else:
+        os.environ["BENCHMARK_DATABASE_NAME"] = previous
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2 at Django's work factor takes about a third of a second a user; tests make

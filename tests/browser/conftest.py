@@ -31,12 +31,18 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
     # make between page actions are still synchronous and safe. Only while browsers run.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # While that loop runs, Django keeps the thread's connections apart from those it had
+    # before (asgiref's thread-critical Local): a connection left open on either side of
+    # the loop's start or end would stay open, out of reach, and the test database could
+    # not be dropped at the end. Close them at both crossings.
+    connections.close_all()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -44,6 +50,7 @@ def browser():
             )
             yield browser
             browser.close()
+            connections.close_all()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -127,6 +127,7 @@ SCREENSHOTS = {
 }
 
 
+@pytest.mark.slow
 def test_every_page_has_no_serious_or_critical_accessibility_violation(
     browser, live_server, screenshot
 ):

@@ -6,12 +6,13 @@ not see. Timings are never asserted: they depend on the machine.
 """
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
+
+from tests.processes import program_env
 
 WORKLOADS = {
     "ledger_posting": {
@@ -24,12 +25,12 @@ WORKLOADS = {
 
 
 @pytest.mark.parametrize("workload", sorted(WORKLOADS))
+@pytest.mark.slow
 def test_ledger_workload_quick_json_reports_its_figures(workload):
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     result = subprocess.run(
         [sys.executable, "manage.py", "benchmark", "--quick", "--json", "--only", workload],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=program_env(),
         capture_output=True,
         text=True,
         timeout=300,

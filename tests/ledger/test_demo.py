@@ -1,9 +1,11 @@
+import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
 from ledger.models import Account, AccountBalance, JournalEntry, JournalLine, Subledger
 
 
+@pytest.mark.slow
 def test_demo_ledger_posts_a_balanced_year_once(db):
     call_command("seed_demo", verbosity=0)
     entries = JournalEntry.objects.count()

@@ -5,9 +5,11 @@ Timings are never asserted: they depend on the machine.
 
 import io
 import json
+import os
 
 import dj_database_url
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -17,7 +19,8 @@ FIGURE_KEYS = {"name", "value", "unit", "baseline", "baseline_value", "ratio"}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_benchmark_quick_json_prints_one_figure_per_line(settings):
+@pytest.mark.slow
+def test_benchmark_quick_json_prints_one_figure_per_line(settings, benchmark_database_name):
     # The benchmark's user logs in through gunicorn, a separate process with the real
     # settings: its password must be hashed the way that process checks it.
     from django.conf import global_settings
@@ -41,8 +44,15 @@ def test_benchmark_quick_json_prints_one_figure_per_line(settings):
     assert connection.settings_dict["NAME"] == name_before
     assert connection.settings_dict["TEST"]["NAME"] == test_name_before
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'millbrae_benchmark'")
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [benchmark_database_name])
         assert cursor.fetchone() is None
+
+
+def test_the_benchmark_database_is_named_after_the_test_database(benchmark_database_name):
+    # Two test runs side by side (pytest-xdist's workers) never share one.
+    assert benchmark_database_name == connection.settings_dict["TEST"]["NAME"] + "_benchmark"
+    assert benchmark_database_name == django_settings.BENCHMARK_DATABASE_NAME
+    assert os.environ["BENCHMARK_DATABASE_NAME"] == benchmark_database_name
 
 
 def test_database_url_round_trips_through_dj_database_url():

@@ -77,6 +77,7 @@ def demo_sample(name: str) -> str | None:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_every_page_of_every_role_answers_without_a_server_error_on_the_demo_data():
     call_command("seed_demo", verbosity=0)
     users = {}

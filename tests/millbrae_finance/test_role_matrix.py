@@ -242,6 +242,7 @@ def users(db) -> dict:
     return found
 
 
+@pytest.mark.slow
 def test_role_matrix_every_view_declares_and_enforces_its_roles(client, users):
     checked = 0
     for name, pattern in all_patterns():

@@ -1,21 +1,19 @@
 """The demo seed is all or nothing: a run killed with SIGKILL halfway leaves no data, and
 the next run loads the whole demo."""
 
-import os
 import signal
 import subprocess
 import sys
 from io import StringIO
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection
 
 from ledger.models import FiscalPeriod, JournalEntry, PeriodStatus
 from receivables.models import Citation, Customer, Invoice
+from tests.processes import program_env
 
 # The full demo, as one complete run loads it.
 FULL_INVOICES = 179
@@ -45,21 +43,11 @@ call_command("seed_demo", verbosity=2)
 """
 
 
-def _database_url() -> str:
-    """The test database, as a DATABASE_URL for a process of its own."""
-    db = connection.settings_dict
-    host = quote(db["HOST"], safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgresql://{quote(db['USER'], safe='')}{password}@{host}:{db['PORT']}/{db['NAME']}"
-
-
 def _kill_the_seed_at_its_second_invoice() -> str:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONUNBUFFERED": "1"}
-    env.pop("DATABASE_OWNER_URL", None)
     seed = subprocess.Popen(
         [sys.executable, "-c", SEED_UNTIL_SECOND_INVOICE],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=program_env(test_database=True, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -82,6 +70,7 @@ def _kill_the_seed_at_its_second_invoice() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_seed_killed_halfway_leaves_nothing_and_the_next_run_loads_everything():
     output = _kill_the_seed_at_its_second_invoice()
     assert "Loading the demo data" in output

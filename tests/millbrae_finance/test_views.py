@@ -129,6 +129,7 @@ def test_roles_exist_with_their_permissions():
     assert admin.permissions.filter(codename="change_user").exists()
 
 
+@pytest.mark.slow
 def test_seed_demo_is_idempotent():
     call_command("seed_demo", verbosity=0)
     first = list(User.objects.order_by("username").values_list("username", "password"))

@@ -5,15 +5,17 @@ asserted: they depend on the machine.
 """
 
 import json
-import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
+from tests.processes import program_env
 
+
+@pytest.mark.slow
 def test_customer_search_workload_quick_json_reports_its_figure():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     result = subprocess.run(
         [
             sys.executable,
@@ -25,7 +27,7 @@ def test_customer_search_workload_quick_json_reports_its_figure():
             "customer_search",
         ],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=program_env(),
         capture_output=True,
         text=True,
         timeout=300,

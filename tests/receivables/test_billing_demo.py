@@ -1,6 +1,7 @@
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -9,6 +10,7 @@ from ledger.reconciliation import reconciliation
 from receivables.models import ArKind, ArTransaction, Citation, Invoice
 
 
+@pytest.mark.slow
 def test_demo_year_of_billing_reconciles_to_the_ledger_at_every_month_end(db):
     call_command("seed_demo", verbosity=0)
     invoices, citations = Invoice.objects.count(), Citation.objects.count()

@@ -6,15 +6,17 @@ never asserted: they depend on the machine.
 """
 
 import json
-import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
+from tests.processes import program_env
 
+
+@pytest.mark.slow
 def test_audited_bulk_insert_quick_json_reports_per_row_time_beside_its_baseline():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     result = subprocess.run(
         [
             sys.executable,
@@ -26,7 +28,7 @@ def test_audited_bulk_insert_quick_json_reports_per_row_time_beside_its_baseline
             "audited_bulk_insert",
         ],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=program_env(),
         capture_output=True,
         text=True,
         timeout=300,

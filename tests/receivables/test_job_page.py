@@ -2,15 +2,18 @@
 fragment that polls, the result link when done, the error in words when not."""
 
 import datetime
+import uuid
 
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from ledger.models import FiscalPeriod
 from ledger.services import close_period
-from millbrae_finance.jobs import Job, JobState
+from millbrae_finance.jobs import JOB_LOCK_CLASS, Job, JobState, is_abandoned
 from receivables.tasks import start_penalty_batch
 from tests.jobs_helpers import run_queued_jobs
 from tests.receivables.conftest import make_citation
@@ -71,3 +74,30 @@ def test_anyone_with_a_role_reads_a_job_and_only_its_starter_resumes_it(client_f
     response = client_for(ar_users["senior"]).post(resume)
     assert response["Location"] == url
     assert "Resume</button>" not in client_for(ar_users["senior"]).get(url).content.decode()
+
+
+def _connect(dbname: str) -> psycopg.Connection:
+    """A connection of its own, as the app's role, to `dbname` on the test server."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**{**params, "dbname": dbname}, autocommit=True)
+
+
+def test_only_a_lock_in_this_database_keeps_a_running_job_alive(job):
+    """Advisory locks belong to a database, yet pg_locks lists the whole server's: a worker
+    on another database of the same server (a second test database, the benchmark's)
+    holding its own job of the same id must not make this job look taken."""
+    # Taken by a worker: its task is no longer in the queue.
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, task_result_id=str(uuid.uuid4()))
+    job.refresh_from_db()
+    assert is_abandoned(job)
+    try:
+        elsewhere = _connect("postgres")
+    except psycopg.OperationalError:
+        pytest.skip("The app's role may not connect to the server's postgres database.")
+    with elsewhere, _connect(connection.settings_dict["NAME"]) as here:
+        elsewhere.execute("SELECT pg_advisory_lock(%s, %s)", [JOB_LOCK_CLASS, job.pk])
+        assert is_abandoned(job)
+        here.execute("SELECT pg_advisory_lock(%s, %s)", [JOB_LOCK_CLASS, job.pk])
+        assert not is_abandoned(job)

@@ -2,7 +2,6 @@
 
 import datetime
 import json
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -16,6 +15,7 @@ from django.core.management import CommandError, call_command
 from receivables.demo.penalties import DEMO_RULES, seed_penalty_rules
 from receivables.models import ArKind, ArTransaction, PenaltyBatch, PenaltyRule
 from receivables.services.penalties import run_penalty_batch
+from tests.processes import program_env
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules
 
@@ -85,12 +85,12 @@ def test_demo_rules_are_seeded_once(ar_chart):
     assert PenaltyRule.objects.get(code="PKG-LATE-2").amount == Decimal("35.00")
 
 
+@pytest.mark.slow
 def test_penalty_batch_workload_quick_json_reports_its_figure():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     result = subprocess.run(
         [sys.executable, "manage.py", "benchmark", "--quick", "--json", "--only", "penalty_batch"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=program_env(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -4,14 +4,12 @@ started again it charges what a run that never stopped charges; two workers neve
 the same job."""
 
 import datetime
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -24,6 +22,7 @@ from millbrae_finance.jobs import Job, JobState, is_abandoned
 from receivables.models import ArKind, ArTransaction, Citation, PenaltyBatch
 from receivables.queries.penalties import preview_penalty_batch
 from receivables.tasks import start_penalty_batch
+from tests.processes import program_env
 from tests.receivables.conftest import make_citation
 from tests.receivables.penalty_helpers import make_rules
 
@@ -42,17 +41,7 @@ def due(ar_fees, ar_users):
         )
 
 
-def _database_url() -> str:
-    """The test database, as a DATABASE_URL for a worker of its own (the app's role)."""
-    db = connection.settings_dict
-    host = quote(db["HOST"], safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgresql://{quote(db['USER'], safe='')}{password}@{host}:{db['PORT']}/{db['NAME']}"
-
-
 def start_worker(worker_id: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "PYTHONUNBUFFERED": "1"}
-    env.pop("DATABASE_OWNER_URL", None)
     return subprocess.Popen(
         [
             sys.executable,
@@ -64,7 +53,7 @@ def start_worker(worker_id: str) -> subprocess.Popen:
             f"--worker-id={worker_id}",
         ],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=program_env(test_database=True, PYTHONUNBUFFERED="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -143,7 +132,8 @@ def test_a_batch_killed_halfway_finishes_with_a_clean_runs_totals(client, due, a
             cursor.execute(
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
                 " WHERE c.relname = 'receivables_artransaction' AND l.mode = 'RowExclusiveLock'"
-                " AND l.pid <> pg_backend_pid()"
+                " AND l.pid <> pg_backend_pid() AND l.database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"
             )
             assert cursor.fetchone()[0] == 1
         worker.send_signal(signal.SIGKILL)

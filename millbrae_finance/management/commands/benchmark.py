@@ -3,15 +3,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from millbrae_finance.benchmarks import BenchmarkContext, Figure, load_workload, workload_names
 from millbrae_finance.db_roles import as_owner
 
-# Created, migrated and dropped on every run, on the server the default connection uses:
-# the workloads never see the development (or any other) database.
-BENCHMARK_DATABASE = "millbrae_benchmark"
 QUICK_SCALE = 0.1
 
 
@@ -57,13 +55,18 @@ class Command(BaseCommand):
 @contextmanager
 def benchmark_database() -> Iterator[None]:
     """Point the default connection at a fresh, migrated benchmark database for the block,
-    then drop it and point the connection back."""
+    then drop it and point the connection back.
+
+    It is settings.BENCHMARK_DATABASE_NAME, on the server the default connection uses:
+    created, migrated and dropped on every run, so the workloads never see the development
+    (or any other) database."""
+    name = settings.BENCHMARK_DATABASE_NAME
     settings_dict = connection.settings_dict
     old_name = settings_dict["NAME"]
-    if old_name == BENCHMARK_DATABASE:
-        raise CommandError(f"The default database is {BENCHMARK_DATABASE!r}: refusing to drop it.")
+    if old_name == name:
+        raise CommandError(f"The default database is {name!r}: refusing to drop it.")
     old_test_name = settings_dict["TEST"].get("NAME")
-    settings_dict["TEST"]["NAME"] = BENCHMARK_DATABASE
+    settings_dict["TEST"]["NAME"] = name
     try:
         # The owner creates and migrates it; the workloads run as the app's role.
         with as_owner():
@@ -71,7 +74,7 @@ def benchmark_database() -> Iterator[None]:
         yield
     finally:
         # destroy_test_db drops whatever the connection points at: only ever ours.
-        if connection.settings_dict["NAME"] == BENCHMARK_DATABASE:
+        if connection.settings_dict["NAME"] == name:
             with as_owner():
                 connection.creation.destroy_test_db(old_name, verbosity=0)
         settings_dict["TEST"]["NAME"] = old_test_name

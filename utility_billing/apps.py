@@ -50,6 +50,7 @@ class UtilityBillingConfig(AppConfig):
                 "utility_billing.demo.accounts:seed_deposit_rules",
                 42,
             ),
+            ("utility_billing_reads", "utility_billing.demo.reads:seed_reads", 43),
         ]:
             register_demo_seeder(name, seeder, order=order)
         # Written in bulk (read imports, demo and benchmark loads): foreign keys checked

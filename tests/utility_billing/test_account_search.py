@@ -26,7 +26,7 @@ def accounts(ub_users) -> dict:
     )
     obrien = make_account(
         "100002",
-        customer=make_customer("O'Brien, Sean"),
+        customer=make_customer("O'Brien-Kelly, Sean"),
         location=make_location(
             "023-450-002", address_line1="1250 El Camino Real", address_line2="Unit 4"
         ),
@@ -43,6 +43,7 @@ def accounts(ub_users) -> dict:
         ("garcia", ["100001"]),
         ("maria garcia", ["100001"]),
         ("o'brien", ["100002"]),
+        ("brien-kelly", ["100002"]),
         ("magn", ["100001"]),
         ("120 magnolia", ["100001"]),
         ("garcia magnolia", ["100001"]),

@@ -6,6 +6,7 @@ class UtilityBillingConfig(AppConfig):
     verbose_name = "Utility Billing"
 
     def ready(self) -> None:
+        from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
@@ -53,6 +54,12 @@ class UtilityBillingConfig(AppConfig):
             ("utility_billing_reads", "utility_billing.demo.reads:seed_reads", 43),
         ]:
             register_demo_seeder(name, seeder, order=order)
+        # Benchmarks by dotted path too: imported only when manage.py benchmark runs.
+        for name, workload in [
+            ("utility_account_search", "utility_billing.benchmarks:account_search_workload"),
+            ("utility_account_page", "utility_billing.benchmarks:account_page_workload"),
+        ]:
+            register_workload(name, workload)
         # Written in bulk (read imports, demo and benchmark loads): foreign keys checked
         # per statement.
         register_bulk_tables(ServiceLocation, UtilityAccount, AccountService, Meter, MeterRead)

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -110,7 +112,8 @@ class UtilityAccountQuerySet(models.QuerySet):
         return self.filter(status=AccountStatus.ACTIVE)
 
 
-@pghistory.track()
+# The search words are derived (a trigger writes them): no need to audit them.
+@pghistory.track(exclude=["search_vector"])
 class UtilityAccount(models.Model):
     """A receivables customer's service at a location, from a start date (move-in) to an
     end date (move-out). What is billed is the account's services (AccountService): an
@@ -142,12 +145,19 @@ class UtilityAccount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The words the counter finds an account by: its number, the customer's name, the
+    # service address and the parcel number's parts. Written by the database (triggers on
+    # the account, the customer and the location: migrations/sql/0005_account_search.sql)
+    # because a generated column cannot read other tables; searched by word prefix
+    # through the GIN index, so a search reads the matching rows, not all 200,000.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = UtilityAccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
         indexes = [
+            GinIndex(fields=["search_vector"], name="utility_account_search"),
             models.Index(fields=["customer", "status"], name="utility_account_customer"),
             models.Index(fields=["location", "status"], name="utility_account_location"),
         ]

@@ -40,6 +40,12 @@ UNTRACKED = {
     "django_tasks_database.DBTaskResult",
     "millbrae_finance.Job",
     "millbrae_finance.JobFile",
+    # A bill run's output, written once in bulk (a hundred thousand bills a run): the
+    # database refuses any change to a bill or a line, and deletes them only with a run
+    # discarded before approval. The run itself, its exception rows and the subledger
+    # movements a posting writes are audited.
+    "utility_billing.Bill",
+    "utility_billing.BillLine",
 }
 
 

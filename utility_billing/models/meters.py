@@ -156,6 +156,16 @@ class MeterRead(models.Model):
     accepts it, corrects it or asks for a re-read."""
 
     meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="reads")
+    # Where the meter was when it was read: a meter removed in a cycle no longer names its
+    # location, and the bill run still bills its last read there. Filled from the meter
+    # on insert when not given (a trigger, utility_billing/migrations/sql/0003_bill_runs.sql).
+    location = models.ForeignKey(
+        "utility_billing.ServiceLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reads",
+    )
     read_date = models.DateField()
     reading = QuantityField()
     kind = models.CharField(max_length=10, choices=ReadKind.choices, default=ReadKind.ACTUAL)
@@ -191,6 +201,8 @@ class MeterRead(models.Model):
                 condition=Q(exception_status="open"),
                 name="utility_read_open_exceptions",
             ),
+            # The bill run reads a cycle's locations' reads over a period.
+            models.Index(fields=["location", "read_date"], name="utility_read_location"),
         ]
         constraints = [
             models.UniqueConstraint(

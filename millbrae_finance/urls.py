@@ -23,5 +23,6 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     path("ledger/", include("ledger.urls")),
     path("receivables/", include("receivables.urls")),
+    path("utility/", include("utility_billing.urls")),
     path("admin/", admin.site.urls),
 ]

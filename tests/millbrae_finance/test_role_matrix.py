@@ -26,6 +26,8 @@ POST_ONLY: set[str] = {
     "receivables:fee_retire",
     "receivables:write_off_approve",
     "receivables:write_off_reject",
+    "utility_billing:bill_run_approve",
+    "utility_billing:bill_run_discard",
 }
 
 
@@ -45,6 +47,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **collections_samples(),
         **penalty_samples(),
         **job_samples(users),
+        **bill_run_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -74,6 +77,13 @@ def job_samples(users: dict) -> dict:
         "job_resume": {"pk": job.pk},
         "job_download": {"pk": job.pk},
     }
+
+
+def bill_run_samples() -> dict:
+    """The bill run URLs: a computed run and one of its bills."""
+    from tests.utility_billing.test_bill_run_views import role_matrix_samples
+
+    return role_matrix_samples()
 
 
 def customer_samples() -> dict:

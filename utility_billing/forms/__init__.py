@@ -1,0 +1,1 @@
+"""Utility billing forms, one module per area: input parsing and validation only."""

@@ -1,0 +1,1 @@
+"""Utility billing views, one module per area."""

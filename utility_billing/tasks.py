@@ -6,7 +6,7 @@ from django.urls import reverse
 from millbrae_finance.jobs import Job, JobResult, Progress, run_job
 from utility_billing.models import BillRunStatus
 from utility_billing.services.bill_compute import compute_bill_run
-from utility_billing.services.bill_posting import post_bill_run
+from utility_billing.services.bill_posting import CHUNK_BILLS, post_bill_run
 from utility_billing.services.bill_runs import mark_bill_run_failed, mark_posting_failed
 
 
@@ -44,7 +44,9 @@ def post_bill_run_job(job_id: int) -> None:
 def _post(job: Job, progress: Progress) -> JobResult:
     run_id = job.params["run"]
     try:
-        run = post_bill_run(run_id, progress=progress)
+        run = post_bill_run(
+            run_id, progress=progress, chunk_bills=job.params.get("chunk_bills", CHUNK_BILLS)
+        )
     except Exception as error:
         mark_posting_failed(run_id, error)
         raise

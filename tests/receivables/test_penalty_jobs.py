@@ -44,7 +44,9 @@ def due(ar_fees, ar_users):
 def _database_url() -> str:
     """The test database, as a DATABASE_URL for a worker of its own (the app's role)."""
     db = connection.settings_dict
-    host = quote(db["HOST"], safe="")
+    # A socket directory may come as the host or as an option (a DATABASE_URL of the
+    # form postgresql://user@/name?host=/path).
+    host = quote(db["HOST"] or db.get("OPTIONS", {}).get("host", ""), safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
     return f"postgresql://{quote(db['USER'], safe='')}{password}@{host}:{db['PORT']}/{db['NAME']}"
 

@@ -166,8 +166,6 @@ def post_bill_run(
         with connection.cursor() as cursor:
             cursor.execute(BILL_ID_RANGE_SQL, [run.pk])
             first_id, last_id, bills = cursor.fetchone()
-            if progress is not None:
-                progress(0, bills)
             if bills:
                 done = 0
                 for first in range(first_id, last_id + 1, chunk_bills):

@@ -15,7 +15,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from ledger.models import ADJUSTMENT_PERIOD, FiscalPeriod
-from millbrae_finance.jobs import start_job
+from millbrae_finance.jobs import resume_job, start_job
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role
 from utility_billing.models import (
     BillRun,
@@ -24,6 +24,7 @@ from utility_billing.models import (
 )
 from utility_billing.models.bills import DISCARDABLE_STATUSES
 from utility_billing.rating import MAX_PERIOD_DAYS
+from utility_billing.services.bill_posting import CHUNK_BILLS
 
 # Who starts a run and reviews its proof register: finance staff. Who approves and posts
 # it: a lead, never the one who started it.
@@ -200,10 +201,17 @@ def discard_bill_run(run: BillRun, *, actor: AbstractBaseUser) -> BillRun:
     return run
 
 
-def approve_bill_run(run: BillRun, *, idempotency_key: str, actor: AbstractBaseUser) -> BillRun:
+def approve_bill_run(
+    run: BillRun,
+    *,
+    idempotency_key: str,
+    actor: AbstractBaseUser,
+    chunk_bills: int = CHUNK_BILLS,
+) -> BillRun:
     """Approve a computed run and queue its posting as a background job. A lead approves,
     never whoever started the run. The same key again (a double click) returns the run
-    with the same posting job; a run approved or posted already is returned as it is."""
+    with the same posting job; a run approved or posted already is returned as it is,
+    its posting resumed if the worker posting it died."""
     if not idempotency_key:
         raise ValueError("Every approval needs an idempotency key.")
     if not has_role(actor, *RUN_APPROVERS):
@@ -211,8 +219,14 @@ def approve_bill_run(run: BillRun, *, idempotency_key: str, actor: AbstractBaseU
     from utility_billing.tasks import post_bill_run_job
 
     with transaction.atomic(durable=True):
-        run = BillRun.objects.select_for_update().get(pk=run.pk)
+        run = (
+            BillRun.objects.select_for_update(of=("self",))
+            .select_related("post_job")
+            .get(pk=run.pk)
+        )
         if run.status in (BillRunStatus.APPROVED, BillRunStatus.POSTED):
+            if run.status == BillRunStatus.APPROVED and run.post_job is not None:
+                resume_job(run.post_job)  # queued again only if its worker died
             return run
         if run.prepared_by_id == actor.pk:
             raise ValidationError(
@@ -234,7 +248,7 @@ def approve_bill_run(run: BillRun, *, idempotency_key: str, actor: AbstractBaseU
             f"{run.period_start:%m/%d/%Y} to {run.period_end:%m/%d/%Y}",
             idempotency_key=f"bill-run-post:{idempotency_key}",
             actor=actor,
-            params={"run": run.pk},
+            params={"run": run.pk, "chunk_bills": chunk_bills},
         )
         run.save(update_fields=["status", "approved_by", "approved_at", "error", "post_job"])
     return run

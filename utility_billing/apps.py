@@ -8,8 +8,10 @@ class UtilityBillingConfig(AppConfig):
     def ready(self) -> None:
         from ledger.models import Subledger
         from ledger.reconciliation import register_subledger
+        from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.navigation import register_nav_item
+        from utility_billing.benchmarks import bill_run_workload
         from utility_billing.models import (
             AccountService,
             Bill,
@@ -26,6 +28,7 @@ class UtilityBillingConfig(AppConfig):
         register_nav_item(
             label="Bill runs", url_name="utility_billing:bill_run_list", section="Utility billing"
         )
+        register_workload("bill_run", bill_run_workload)
         # Written in bulk (read imports, bill runs, demo and benchmark loads): foreign
         # keys checked per statement.
         register_bulk_tables(

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -137,16 +138,15 @@ COPY_EXCEPTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class _Service:
+# Tuples, not frozen dataclasses: a hundred thousand of each are made a run.
+class _Service(NamedTuple):
     kind: str
     schedule_id: int
     start: dt.date
     end: dt.date | None
 
 
-@dataclass(frozen=True)
-class _Read:
+class _Read(NamedTuple):
     id: int
     read_date: dt.date
     consumption: Decimal | None
@@ -155,19 +155,47 @@ class _Read:
     serial: str
 
 
+def _copy_field(value: object) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "{" + ",".join(str(int(item)) for item in value) + "}"
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def copy_fields(*values: object) -> str:
+    """Values as the tab-separated fields of a COPY text row (no line end)."""
+    return "\t".join(_copy_field(value) for value in values)
+
+
 @dataclass(frozen=True)
 class _Computed:
-    """One service's lines for one input: the line values a COPY writes (without the
-    bill, run and position), their total, and what keeps them off a bill."""
+    """One service's lines for one input: each line's fields as COPY text (without the
+    bill, run and position, which the bill adds), their total, and what keeps them off a
+    bill. Rendered once, copied to every bill with the same input."""
 
-    rows: tuple[tuple, ...] = ()
+    rows: tuple[str, ...] = ()
     total: Decimal = ZERO
     notes: tuple[str, ...] = ()
     error: tuple[str, str] | None = None  # (reason, detail)
 
 
-@dataclass(frozen=True)
-class _Bill:
+class _Bill(NamedTuple):
     account_id: int
     start: dt.date
     end: dt.date
@@ -179,7 +207,7 @@ class _Bill:
     previous_balance: Decimal
     amount: Decimal
     notes: str
-    lines: list[tuple]
+    lines: list[str]
 
 
 @dataclass
@@ -417,7 +445,7 @@ class _Biller:
                     )
                 )
             rows.append(
-                (
+                copy_fields(
                     line.service_kind,
                     line.schedule_code,
                     line.kind,
@@ -520,30 +548,25 @@ def _write_chunk(run: BillRun, results: list[tuple], outcome: _Outcome) -> None:
         if bills:
             cursor.execute(NEXT_BILL_IDS_SQL, [len(bills)])
             ids = [row[0] for row in cursor.fetchall()]
+            # COPY text written in one piece a table: psycopg's write_row adapts each
+            # value in Python, a third of the run's time at a hundred thousand bills.
+            head = f"\t{run.pk}\t"
+            due = run.due_date.isoformat()
             with cursor.copy(COPY_BILLS) as copy:
-                for bill_id, bill in zip(ids, bills, strict=True):
-                    copy.write_row(
-                        (
-                            bill_id,
-                            run.pk,
-                            bill.account_id,
-                            bill.start,
-                            bill.end,
-                            bill.service_class,
-                            bill.meter_size,
-                            bill.read_ids,
-                            bill.estimated,
-                            bill.consumption,
-                            bill.previous_balance,
-                            bill.amount,
-                            run.due_date,
-                            bill.notes,
-                        )
+                copy.write(
+                    "".join(
+                        _bill_row(bill_id, head, bill, due)
+                        for bill_id, bill in zip(ids, bills, strict=True)
                     )
+                )
             with cursor.copy(COPY_LINES) as copy:
-                for bill_id, bill in zip(ids, bills, strict=True):
-                    for position, line in enumerate(bill.lines, start=1):
-                        copy.write_row((bill_id, run.pk, position, *line))
+                copy.write(
+                    "".join(
+                        f"{bill_id}{head}{position}\t{line}\n"
+                        for bill_id, bill in zip(ids, bills, strict=True)
+                        for position, line in enumerate(bill.lines, start=1)
+                    )
+                )
         if exceptions:
             with cursor.copy(COPY_EXCEPTIONS) as copy:
                 for account_id, reason, detail in exceptions:
@@ -553,3 +576,15 @@ def _write_chunk(run: BillRun, results: list[tuple], outcome: _Outcome) -> None:
     for bill in bills:
         outcome.consumption += bill.consumption
         outcome.amount += bill.amount
+
+
+def _bill_row(bill_id: int, head: str, bill: _Bill, due: str) -> str:
+    """A bill's COPY text row; its class and meter size are codes, its notes escaped."""
+    reads = ",".join(str(pk) for pk in bill.read_ids)
+    notes = _copy_field(bill.notes) if bill.notes else ""
+    return (
+        f"{bill_id}{head}{bill.account_id}\t{bill.start.isoformat()}\t{bill.end.isoformat()}"
+        f"\t{bill.service_class}\t{bill.meter_size}\t{{{reads}}}"
+        f"\t{'t' if bill.estimated else 'f'}\t{bill.consumption:f}\t{bill.previous_balance:f}"
+        f"\t{bill.amount:f}\t{due}\t{notes}\n"
+    )

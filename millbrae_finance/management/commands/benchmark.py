@@ -1,4 +1,5 @@
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,8 +11,9 @@ from millbrae_finance.benchmarks import BenchmarkContext, Figure, registered_wor
 from millbrae_finance.db_roles import as_owner
 
 # Created, migrated and dropped on every run, on the server the default connection uses:
-# the workloads never see the development (or any other) database.
-BENCHMARK_DATABASE = "millbrae_benchmark"
+# the workloads never see the development (or any other) database. Two people benchmarking
+# on one server name a database each (BENCHMARK_DATABASE_NAME).
+BENCHMARK_DATABASE = os.environ.get("BENCHMARK_DATABASE_NAME", "millbrae_benchmark")
 QUICK_SCALE = 0.1
 
 

@@ -12,6 +12,13 @@
 --    rows pays one check, not one per row.
 -- 5. The utility AR subledger is append-only, and every movement names a utility AR
 --    control account.
+--
+-- Some references of the bulk tables are checked here, once per statement, instead of by
+-- a foreign key (a foreign key checks each row on its own: measured, about 4 us a row a
+-- key, 6 s for a bill run's 700,000 lines with two more keys): a line's run and rate
+-- version and revenue account, a bill's run, a movement's control account and journal
+-- entry. Each is a row the database
+-- never deletes (bill runs, approved rate versions, accounts posted to, journal entries).
 
 CREATE FUNCTION utility_billing_meterread_location() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -102,15 +109,48 @@ CREATE FUNCTION utility_billing_run_rows_written() RETURNS trigger LANGUAGE plpg
 DECLARE
     found_run record;
 BEGIN
-    SELECT r.id, r.status INTO found_run
+    SELECT w.run_id, coalesce(r.status, 'missing') AS status INTO found_run
       FROM (SELECT DISTINCT run_id FROM written) w
-      JOIN utility_billing_billrun r ON r.id = w.run_id
-     WHERE r.status <> 'computing'
+      LEFT JOIN utility_billing_billrun r ON r.id = w.run_id
+     WHERE r.id IS NULL OR r.status <> 'computing'
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'utility_billing: bill run % is %: % rows are written only while it computes',
-            found_run.id, found_run.status, TG_TABLE_NAME
+            found_run.run_id, found_run.status, TG_TABLE_NAME
             USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- A line is its bill's run's, and names a rate version and a revenue account that exist.
+CREATE FUNCTION utility_billing_billline_references() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    wrong bigint;
+BEGIN
+    SELECT w.id INTO wrong
+      FROM written w JOIN utility_billing_bill b ON b.id = w.bill_id
+     WHERE b.run_id <> w.run_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'utility_billing: bill line % names another run than its bill', wrong
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    SELECT v.rate_version_id INTO wrong
+      FROM (SELECT DISTINCT rate_version_id FROM written WHERE rate_version_id IS NOT NULL) v
+     WHERE NOT EXISTS (SELECT 1 FROM utility_billing_rateversion r WHERE r.id = v.rate_version_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'utility_billing: rate version % does not exist', wrong
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    SELECT w.revenue_account_id INTO wrong
+      FROM (SELECT DISTINCT revenue_account_id FROM written) w
+     WHERE NOT EXISTS (SELECT 1 FROM ledger_account a WHERE a.id = w.revenue_account_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'utility_billing: account % does not exist', wrong
+            USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
 END;
@@ -144,6 +184,9 @@ CREATE TRIGGER utility_billing_bill_deleted
 CREATE TRIGGER utility_billing_billline_written
     AFTER INSERT ON utility_billing_billline REFERENCING NEW TABLE AS written
     FOR EACH STATEMENT EXECUTE FUNCTION utility_billing_run_rows_written();
+CREATE TRIGGER utility_billing_billline_references
+    AFTER INSERT ON utility_billing_billline REFERENCING NEW TABLE AS written
+    FOR EACH STATEMENT EXECUTE FUNCTION utility_billing_billline_references();
 CREATE TRIGGER utility_billing_billline_deleted
     AFTER DELETE ON utility_billing_billline REFERENCING OLD TABLE AS written
     FOR EACH STATEMENT EXECUTE FUNCTION utility_billing_run_rows_deleted();
@@ -174,16 +217,24 @@ CREATE TRIGGER utility_billing_utilitytransaction_append_only
 CREATE FUNCTION utility_billing_utilitytransaction_control() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    wrong record;
+    wrong bigint;
 BEGIN
-    SELECT a.id, a.control_subledger INTO wrong
+    SELECT w.control_account_id INTO wrong
       FROM (SELECT DISTINCT control_account_id FROM written) w
-      JOIN ledger_account a ON a.id = w.control_account_id
-     WHERE a.control_subledger <> 'utility_ar'
+      LEFT JOIN ledger_account a ON a.id = w.control_account_id
+     WHERE a.id IS NULL OR a.control_subledger <> 'utility_ar'
      LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'utility_billing: account % is not a utility AR control account', wrong.id
+        RAISE EXCEPTION 'utility_billing: account % is not a utility AR control account', wrong
             USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT w.journal_entry_id INTO wrong
+      FROM (SELECT DISTINCT journal_entry_id FROM written WHERE journal_entry_id IS NOT NULL) w
+     WHERE NOT EXISTS (SELECT 1 FROM ledger_journalentry e WHERE e.id = w.journal_entry_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'utility_billing: journal entry % does not exist', wrong
+            USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
 END;

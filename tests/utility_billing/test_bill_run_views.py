@@ -236,3 +236,26 @@ def role_matrix_samples() -> dict:
         },
         "utility_billing:bill_detail": {"pk": bill.pk},
     }
+
+
+def test_the_register_pages_read_a_fixed_number_of_queries(client, billing, ub_users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = started(client, billing, ub_users)
+    run_queued_jobs()
+    pages = [
+        reverse("utility_billing:bill_run_detail", args=[run.pk]),
+        reverse("utility_billing:bill_run_bills", args=[run.pk]),
+        reverse("utility_billing:bill_run_list"),
+        reverse("utility_billing:bill_detail", args=[Bill.objects.filter(run=run).first().pk]),
+    ]
+    counts = []
+    for url in pages:
+        client.get(url)  # warm: the session, the user's roles
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    # The register: the run, the bills' and lines' totals (by charge, by account), the
+    # exceptions by reason and a page of them, the entries; no query per row.
+    assert counts == [14, 9, 9, 9]

@@ -312,3 +312,107 @@ def test_the_database_keeps_bills_and_the_subledger_as_they_were(billing, ub_use
     for sql in refusals:
         with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
+
+
+def test_an_account_that_moved_in_mid_period_bills_its_own_days(billing, ub_users):
+    from tests.utility_billing.billing_helpers import add_services, read
+    from tests.utility_billing.conftest import make_account, make_location, make_meter
+
+    location = make_location("021-110", cycle=billing["cycle"], address_line1="110 Elm St")
+    meter = make_meter("M-MOVE", location=location)
+    tech = ub_users["tech"]
+    read(meter, datetime.date(2026, 10, 20), "12", tech)  # the previous occupant's use
+    read(meter, datetime.date(2026, 11, 5), "5", tech)
+    account = make_account(
+        "10110", location=location, opened_by=tech, start_date=datetime.date(2026, 10, 20)
+    )
+    add_services(account, billing["schedules"])
+    run = computed(billing, ub_users)
+    bill = Bill.objects.get(run=run, account=account)
+    assert (bill.period_start, bill.consumption) == (datetime.date(2026, 10, 20), D("5"))
+    # 10/20 to 11/05 is 17 of the 31 days of the month from 10/20: water $30 x 17/31 =
+    # 16.45; tiers 0-3.29 HCF (6 x 17/31) at $5.25 = 17.27, 1.71 HCF at $6.75 = 11.54;
+    # sewer $20 x 17/31 = 10.97, 5 HCF x $4.10 = 20.50 (no winter average: no cap);
+    # storm drain $3.50 x 17/31 = 1.92.
+    assert [line.amount for line in bill.lines.all()] == [
+        D("16.45"),
+        D("17.27"),
+        D("11.54"),
+        D("10.97"),
+        D("20.50"),
+        D("1.92"),
+    ]
+    assert bill.amount == D("78.65")
+
+
+def test_an_unvalidated_read_is_an_exception_and_computing_twice_writes_once(billing, ub_users):
+    from tests.utility_billing.billing_helpers import read
+
+    meter = billing["accounts"]["A2"].location.meters.get()
+    read(meter, datetime.date(2026, 11, 1), None, ub_users["tech"])  # consumption not worked out
+    run = computed(billing, ub_users)
+    row = BillRunException.objects.get(run=run, account=billing["accounts"]["A2"])
+    assert row.reason == "open_read_exception"
+    assert "11/01/2026 (not validated)" in row.detail
+    from utility_billing.services.bill_compute import compute_bill_run
+
+    again = compute_bill_run(run.pk)
+    assert (again.bills_count, again.exceptions_count) == (3, 5)
+    assert Bill.objects.filter(run=run).count() == 3
+
+
+def test_the_database_checks_what_a_bulk_write_names(billing, ub_users):
+    run = start(billing, ub_users)
+    account = billing["accounts"]["A1"]
+    insert_bill = (
+        "INSERT INTO utility_billing_bill (run_id, account_id, period_start, period_end,"
+        " service_class, meter_size, read_ids, estimated, consumption, previous_balance,"
+        " amount, due_date, notes) VALUES (%s, %s, '2026-10-06', '2026-11-05',"
+        " 'single_family', '5/8', '{}', false, 0, 0, 1, '2026-12-01', '') RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(insert_bill, [run.pk, account.pk])
+        bill_id = cursor.fetchone()[0]
+    account_id = billing["chart"]["501-0000-1110"].pk
+    line = (
+        "INSERT INTO utility_billing_billline (bill_id, run_id, position, service_kind,"
+        " schedule_code, charge_kind, description, quantity, rate, amount, arithmetic,"
+        " rate_version_id, service_start, service_end, days, revenue_account_id)"
+        " VALUES (%s, %s, 1, 'water', 'W', 'per_parcel', 'x', NULL, 1, 1, 'x', %s,"
+        " '2026-10-06', '2026-11-05', 31, %s)"
+    )
+    refused = [
+        (insert_bill, [run.pk + 999, account.pk]),  # no such run
+        (line, [bill_id, run.pk + 999, None, account_id]),  # another run than the bill's
+        (line, [bill_id, run.pk, 999999, account_id]),  # no such rate version
+        (line, [bill_id, run.pk, None, 999999]),  # no such revenue account
+    ]
+    for sql, params in refused:
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    movement = (
+        "INSERT INTO utility_billing_utilitytransaction (account_id, bill_id, kind,"
+        " control_account_id, amount, transaction_date, memo, reference, cause,"
+        " journal_entry_id, created_by_id, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, '2026-11-10', '', 'x', %s, %s, %s, now())"
+    )
+    revenue = BillLine._meta.get_field("revenue_account").related_model.objects.get(
+        number="501-4100-4411"
+    )
+    # A payment needs no entry of its own (the cashier's has the cash): only the
+    # control account is wrong in the first.
+    for kind, amount, control, entry, cause in [
+        ("payment", "-1", revenue.pk, None, "not a control account"),
+        ("charge", "1", account_id, 999999, "no such entry"),
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                movement,
+                [account.pk, bill_id, kind, control, amount, cause, entry, ub_users["tech"].pk],
+            )
+    # Right, it is written.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            movement,
+            [account.pk, bill_id, "payment", account_id, "-1", "fine", None, ub_users["tech"].pk],
+        )

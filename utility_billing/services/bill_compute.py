@@ -19,6 +19,10 @@ day, so every read falls in exactly one run: the read that closes one period is 
 last day, and the next period starts the day after. An account that moved in during the
 period bills from its start date, and the reads after it (the move-in read measured the
 previous occupant's use).
+
+Not yet: final bills. A run bills active accounts; an account closed at move-out (its
+final read, its deposit applied) is billed by the move-out itself, which comes with the
+account screens.
 """
 
 import datetime as dt

@@ -35,6 +35,10 @@ def register_subledger(subledger: Subledger, *, module: str, total_at: Subledger
     _registry[Subledger(subledger)] = RegisteredSubledger(Subledger(subledger), module, total_at)
 
 
+def registered_subledger(subledger: Subledger) -> RegisteredSubledger | None:
+    return _registry.get(Subledger(subledger))
+
+
 def unregister_subledger(subledger: Subledger) -> None:
     _registry.pop(Subledger(subledger), None)
 

@@ -6,6 +6,8 @@ class UtilityBillingConfig(AppConfig):
     verbose_name = "Utility Billing"
 
     def ready(self) -> None:
+        from ledger.models import Subledger
+        from ledger.reconciliation import register_subledger
         from millbrae_finance.benchmarks import register_workload
         from millbrae_finance.bulk_tables import register_bulk_tables
         from millbrae_finance.demo import register_demo_seeder
@@ -13,11 +15,16 @@ class UtilityBillingConfig(AppConfig):
         from millbrae_finance.work_queues import WorkQueue, register_work_queue
         from utility_billing.models import (
             AccountService,
+            Bill,
+            BillLine,
+            BillRunException,
             Meter,
             MeterRead,
             ServiceLocation,
             UtilityAccount,
+            UtilityTransaction,
         )
+        from utility_billing.queries.subledger import subledger_total
 
         register_nav_item(
             label="Utility accounts",
@@ -38,6 +45,9 @@ class UtilityBillingConfig(AppConfig):
             label="Rates", url_name="utility_billing:rate_schedule_list", section="Utility billing"
         )
         register_nav_item(
+            label="Bill runs", url_name="utility_billing:bill_run_list", section="Utility billing"
+        )
+        register_nav_item(
             label="Bill calculator",
             url_name="utility_billing:bill_calculator",
             section="Utility billing",
@@ -55,13 +65,30 @@ class UtilityBillingConfig(AppConfig):
             register_demo_seeder(name, seeder, order=order)
         # Benchmarks by dotted path too: imported only when manage.py benchmark runs.
         for name, workload in [
-            ("utility_account_search", "utility_billing.benchmarks:account_search_workload"),
-            ("utility_account_page", "utility_billing.benchmarks:account_page_workload"),
+            (
+                "utility_account_search",
+                "utility_billing.benchmarks.accounts:account_search_workload",
+            ),
+            ("utility_account_page", "utility_billing.benchmarks.accounts:account_page_workload"),
+            ("bill_run", "utility_billing.benchmarks.bill_runs:bill_run_workload"),
         ]:
             register_workload(name, workload)
-        # Written in bulk (read imports, demo and benchmark loads): foreign keys checked
-        # per statement.
-        register_bulk_tables(ServiceLocation, UtilityAccount, AccountService, Meter, MeterRead)
+        # Written in bulk (read imports, bill runs, demo and benchmark loads): foreign
+        # keys checked per statement.
+        register_bulk_tables(
+            ServiceLocation,
+            UtilityAccount,
+            AccountService,
+            Meter,
+            MeterRead,
+            Bill,
+            BillLine,
+            BillRunException,
+            UtilityTransaction,
+        )
+        # Utility AR: the sum of the movements must equal the utility AR control accounts
+        # (one per fund).
+        register_subledger(Subledger.UTILITY_AR, module="utility_billing", total_at=subledger_total)
 
         # Meters and reads
         from utility_billing.permissions import METER_WORKERS

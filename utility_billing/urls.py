@@ -2,6 +2,7 @@ from django.urls import path
 
 from utility_billing.views import (
     accounts,
+    bill_runs,
     calculator,
     locations,
     meters,
@@ -82,4 +83,12 @@ urlpatterns = [
     path("reads/<int:pk>/accept/", reads.read_accept, name="read_accept"),
     path("reads/<int:pk>/correct/", reads.read_correct, name="read_correct"),
     path("reads/<int:pk>/re-read/", reads.read_re_read, name="read_re_read"),
+    # Bill runs
+    path("bill-runs/", bill_runs.bill_run_list, name="bill_run_list"),
+    path("bill-runs/new/", bill_runs.bill_run_create, name="bill_run_create"),
+    path("bill-runs/<int:pk>/", bill_runs.bill_run_detail, name="bill_run_detail"),
+    path("bill-runs/<int:pk>/bills/", bill_runs.bill_run_bills, name="bill_run_bills"),
+    path("bill-runs/<int:pk>/approve/", bill_runs.bill_run_approve, name="bill_run_approve"),
+    path("bill-runs/<int:pk>/discard/", bill_runs.bill_run_discard, name="bill_run_discard"),
+    path("bills/<int:pk>/", bill_runs.bill_detail, name="bill_detail"),
 ]

@@ -18,6 +18,7 @@ from ledger.models import (
     FiscalYear,
     Fund,
     FundType,
+    JournalEntry,
     ObjectCode,
     PeriodStatus,
     Subledger,
@@ -104,7 +105,7 @@ ACCOUNTS = {
         "6100": ["4710", "5110", "5410"],
     },
     "201": {"0000": ["4310", "4810"], "3100": ["5310"]},
-    "202": {"0000": ["4920"], "3100": ["5310"]},
+    "202": {"0000": ["1110", "4920"], "3100": ["5310"]},
     "301": {"0000": ["4810"], "3100": ["5610"]},
     "501": {
         "0000": ["1110", "2210", "4810"],
@@ -115,6 +116,8 @@ ACCOUNTS = {
 CONTROL = {
     "501-0000-1110": Subledger.UTILITY_AR,
     "502-0000-1110": Subledger.UTILITY_AR,
+    # The storm drain (clean bay) charge on utility bills is the Storm Drain fund's.
+    "202-0000-1110": Subledger.UTILITY_AR,
     "101-0000-1120": Subledger.MISC_AR,
     "101-0000-1130": Subledger.FINES_AR,
     "501-0000-2210": Subledger.DEPOSITS,
@@ -129,17 +132,14 @@ MONTHLY = [
     ),
     ("Sales tax apportionment", [("101-0000-1010", "142500.00"), ("101-0000-4210", "-142500.00")]),
     ("Gas tax apportionment", [("201-0000-1010", "38250.00"), ("201-0000-4310", "-38250.00")]),
-    ("Water bills issued", [("501-0000-1110", "486310.25"), ("501-4100-4411", "-486310.25")]),
-    ("Sewer bills issued", [("502-0000-1110", "298440.10"), ("502-4200-4421", "-298440.10")]),
+    # Water and sewer revenue as cash received: the utility AR control accounts are
+    # utility billing's, whose subledger must equal them (its own runs post there).
+    ("Water sales received", [("501-0000-1010", "471900.00"), ("501-4100-4411", "-471900.00")]),
     (
-        "Utility payments received",
-        [
-            ("501-0000-1010", "471900.00"),
-            ("501-0000-1110", "-471900.00"),
-            ("502-0000-1010", "290115.35"),
-            ("502-0000-1110", "-290115.35"),
-        ],
+        "Sewer charges received",
+        [("502-0000-1010", "290115.35"), ("502-4200-4421", "-290115.35")],
     ),
+    None,  # a retired slot (see CASH_INSTEAD_OF_BILLS), kept so later keys stay the same
     (
         "Water purchases from SFPUC",
         [("501-4100-5510", "212880.00"), ("501-0000-1010", "-212880.00")],
@@ -204,11 +204,12 @@ def seed_ledger(log: Callable[[str], None]) -> None:
     _post_activity(log)
 
 
-DEMO_MODULES = {
-    "Water bills issued": "utility_billing",
-    "Sewer bills issued": "utility_billing",
-    "Utility payments received": "utility_billing",
-}
+# Slots 3 to 5 once posted water and sewer bills to the utility AR control accounts and
+# the payments against them, standing in for utility billing (source module
+# "utility_billing"). A database seeded then keeps those entries (their periods are
+# closed); a new one gets the cash receipts of slots 3 and 4 instead, under keys of their
+# own, and nothing in slot 5.
+CASH_INSTEAD_OF_BILLS = (3, 4)
 
 # Fund balances brought forward on July 1, 2025, when the City started on this system.
 OPENING = [
@@ -244,19 +245,28 @@ def _post_activity(log: Callable[[str], None]) -> None:
     month = dt.date(2025, 7, 1)
     last = dt.date(2026, 10, 1)
     posted = 0
+    seeded_with_bills = JournalEntry.objects.filter(
+        idempotency_key="demo-ledger-202507-3", source_module="utility_billing"
+    ).exists()
     while month <= last:
         with transaction.atomic():
-            for index, (memo, lines) in enumerate(MONTHLY):
+            for index, entry in enumerate(MONTHLY):
+                if entry is None:
+                    continue
+                memo, lines = entry
+                key = f"demo-ledger-{month:%Y%m}-{index}"
+                if index in CASH_INSTEAD_OF_BILLS:
+                    if seeded_with_bills:
+                        continue
+                    key += "-cash"
                 day = month.replace(day=min(28, 5 + 2 * index))
                 post_entry(
                     entry_date=day,
                     lines=[LineSpec(account, Decimal(amount)) for account, amount in lines],
                     memo=f"{memo}, {month:%B %Y}",
-                    # Billing and payments belong to utility billing, whose screens will
-                    # carry these documents; until then they stand for its postings.
-                    source_module=DEMO_MODULES.get(memo, "ledger"),
+                    source_module="ledger",
                     source_document=f"DEMO-{month:%Y%m}-{index + 1:02d}",
-                    idempotency_key=f"demo-ledger-{month:%Y%m}-{index}",
+                    idempotency_key=key,
                     prepared_by=preparer,
                     approved_by=approver,
                 )

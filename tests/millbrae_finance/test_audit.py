@@ -40,6 +40,15 @@ UNTRACKED = {
     "django_tasks_database.DBTaskResult",
     "millbrae_finance.Job",
     "millbrae_finance.JobFile",
+    # A bill run's output, written once in bulk (a hundred thousand bills a run): the
+    # database refuses any change to a bill or a line, and deletes them only with a run
+    # discarded before approval. The run itself and its exception rows are audited.
+    "utility_billing.Bill",
+    "utility_billing.BillLine",
+    # The utility AR subledger is its own record, as the ledger's lines are: append-only
+    # (the database refuses any change or delete), each movement naming who wrote it,
+    # when, its cause and its journal entry.
+    "utility_billing.UtilityTransaction",
 }
 
 

@@ -45,6 +45,12 @@ NOT_IN_THE_DEMO = {
     "utility_billing:read_estimate",
     "utility_billing:read_detail",
     "utility_billing:read_import_detail",
+    # The demo has no utility accounts to bill yet (their demo data comes with the
+    # account screens); tests/utility_billing/test_bill_run_views.py opens a run, its
+    # bills and a bill.
+    "utility_billing:bill_run_detail",
+    "utility_billing:bill_run_bills",
+    "utility_billing:bill_detail",
 }
 
 

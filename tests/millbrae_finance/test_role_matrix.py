@@ -34,6 +34,8 @@ POST_ONLY: set[str] = {
     "utility_billing:read_accept",
     "utility_billing:read_correct",
     "utility_billing:read_re_read",
+    "utility_billing:bill_run_approve",
+    "utility_billing:bill_run_discard",
 }
 
 
@@ -56,6 +58,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **rate_samples(),
         **utility_account_samples(),
         **meter_samples(users),
+        **bill_run_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -90,6 +93,13 @@ def job_samples(users: dict) -> dict:
 def rate_samples() -> dict:
     """The utility rate URLs: a schedule and a draft version."""
     from tests.utility_billing.test_rate_views import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def bill_run_samples() -> dict:
+    """The bill run URLs: a computed run and one of its bills."""
+    from tests.utility_billing.test_bill_run_views import role_matrix_samples
 
     return role_matrix_samples()
 

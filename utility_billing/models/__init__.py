@@ -1,6 +1,17 @@
 """Utility billing's tables, one module per area: service locations and accounts,
-meters and reads, rate schedules. Import models from here (`utility_billing.models`)."""
+meters and reads, rate schedules, bill runs and the utility AR subledger. Import models
+from here (`utility_billing.models`)."""
 
+from utility_billing.models.bills import (
+    Bill,
+    BillExceptionReason,
+    BillLine,
+    BillRun,
+    BillRunException,
+    BillRunStatus,
+    UtilityTransaction,
+    UtilityTransactionKind,
+)
 from utility_billing.models.choices import (
     AccountRole,
     AccountStatus,
@@ -41,6 +52,12 @@ __all__ = [
     "AccountRole",
     "AccountService",
     "AccountStatus",
+    "Bill",
+    "BillExceptionReason",
+    "BillLine",
+    "BillRun",
+    "BillRunException",
+    "BillRunStatus",
     "ChargeKind",
     "Cycle",
     "DepositRule",
@@ -66,4 +83,6 @@ __all__ = [
     "ServiceOrderKind",
     "ServiceOrderStatus",
     "UtilityAccount",
+    "UtilityTransaction",
+    "UtilityTransactionKind",
 ]

@@ -5,12 +5,12 @@ into a closed period or to an inactive account) are enforced by PostgreSQL trigg
 migrations/sql/, not only here: see ledger/migrations/0002_ledger_invariants.py.
 """
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from millbrae_finance.approvals import PreparedAndDecided, approver_not_preparer
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField
 
 
@@ -56,7 +56,7 @@ class Subledger(models.TextChoices):
     DEPOSITS = "deposits", "Customer deposits held"
 
 
-@pghistory.track()
+@track()
 class Fund(models.Model):
     code = models.CharField(max_length=3, unique=True)
     name = models.CharField(max_length=100)
@@ -75,7 +75,7 @@ class Fund(models.Model):
         return f"{self.code} {self.name}"
 
 
-@pghistory.track()
+@track()
 class Department(models.Model):
     code = models.CharField(max_length=4, unique=True)
     name = models.CharField(max_length=100)
@@ -93,7 +93,7 @@ class Department(models.Model):
         return f"{self.code} {self.name}"
 
 
-@pghistory.track()
+@track()
 class ObjectCode(models.Model):
     """What the money is: cash, a receivable, water sales revenue, postage expense."""
 
@@ -124,7 +124,7 @@ class AccountQuerySet(models.QuerySet):
         return self.filter(is_active=True, allows_posting=True)
 
 
-@pghistory.track()
+@track()
 class Account(models.Model):
     """A GL account: fund-department-object, e.g. 501-4100-4411."""
 
@@ -164,7 +164,7 @@ class PeriodStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-@pghistory.track()
+@track()
 class FiscalYear(models.Model):
     """July 1 to June 30, named for the year it ends in (FY 2027 = 2026-07-01..2027-06-30)."""
 
@@ -182,7 +182,7 @@ class FiscalYear(models.Model):
 ADJUSTMENT_PERIOD = 13
 
 
-@pghistory.track()
+@track()
 class FiscalPeriod(models.Model):
     """Twelve monthly periods (1 = July) and period 13, the year-end adjustment period,
     which shares June's last day and takes only entries posted to it by name."""
@@ -371,7 +371,7 @@ class JournalDraftQuerySet(models.QuerySet):
         return self.filter(status__in=JournalDraft.EDITABLE)
 
 
-@pghistory.track()
+@track()
 class JournalDraft(PreparedAndDecided):
     """A manual journal entry on its way to the ledger: a technician prepares it, a senior
     or supervisor who did not prepare it approves it, and only then is it posted."""
@@ -434,7 +434,7 @@ class JournalDraft(PreparedAndDecided):
         return self.status in self.EDITABLE
 
 
-@pghistory.track()
+@track()
 class JournalDraftLine(models.Model):
     """One line of a draft: a signed amount like a posted line, debit positive."""
 

@@ -2,6 +2,8 @@
 insert, update and delete on a tracked model, with the request's user and URL."""
 
 import datetime as dt
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -65,15 +67,120 @@ def audit_events(
     return events.order_by("-pgh_created_at", "-pgh_id")
 
 
+# A page tells the exact number of events it is one of up to here, and "more than" past
+# it: counting further would read every event, as the rest of the page never does.
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page of the trail starts or ends: one event, by its time, id and table.
+
+    The trail is in (time, id, table) order, newest first; a page is the events just
+    older (or just newer) than a position, so reading it costs the same on the first page
+    as on the thousandth, however many events there are."""
+
+    created_at: dt.datetime
+    pgh_id: int
+    label: str  # the event model's label: ids repeat across tables
+
+    @classmethod
+    def of_key(cls, key: tuple[str, int, dt.datetime]) -> "Position":
+        label, pgh_id, created_at = key
+        return cls(created_at, pgh_id, label)
+
+    @property
+    def token(self) -> str:
+        """The position in a URL: "<microseconds since 1970>.<id>.<label>"."""
+        micros = (self.created_at - _EPOCH) // dt.timedelta(microseconds=1)
+        return f"{micros}.{self.pgh_id}.{self.label}"
+
+    @classmethod
+    def from_token(cls, token: str | None) -> "Position | None":
+        """The position a URL names, or None for a missing or mangled one."""
+        micros, _, rest = (token or "").partition(".")
+        pgh_id, _, label = rest.partition(".")
+        if not label or not micros.lstrip("-").isdigit() or not pgh_id.isdigit():
+            return None
+        try:
+            created_at = _EPOCH + dt.timedelta(microseconds=int(micros))
+        except OverflowError:
+            return None
+        return cls(created_at, int(pgh_id), label)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class AuditPage:
+    """One page of the trail, newest first, and where the pages around it start."""
+
+    object_list: list
+    count: int  # of every event the filters match, up to COUNT_LIMIT + 1
+    older: Position | None = None  # the page's last event, when older ones follow
+    newer: Position | None = None  # the page's first event, when newer ones precede
+
+    count_limit = COUNT_LIMIT
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.count <= COUNT_LIMIT
+
+    def __iter__(self) -> Iterator:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One event table's part of the trail: its rows that pass the filters."""
+
+    label: str  # the event model's label
+    table: str
+    joins: str
+    where: tuple[str, ...]
+    params: tuple
+
+    def sql(
+        self, *, beyond: Position | None = None, newer: bool = False, limit: int | None = None
+    ) -> tuple[str, list]:
+        """(event_model, pgh_id, pgh_created_at) of the table's matching rows; past `beyond`
+        (older, or newer), the first `limit` of them in the trail's order."""
+        where, params = list(self.where), list(self.params)
+        if beyond is not None:
+            # Past (time, id, label) in the trail's order; this table's label is fixed, so
+            # its rows at the same (time, id) are past it only on one side of the label.
+            # Python compares labels as PostgreSQL's "C" collation does.
+            same_is_past = self.label > beyond.label if newer else self.label < beyond.label
+            operator = (">" if newer else "<") + ("=" if same_is_past else "")
+            where.append(f"(e.pgh_created_at, e.pgh_id) {operator} (%s, %s)")
+            params += [beyond.created_at, beyond.pgh_id]
+        # The table name is the model's, quoted; every value is a parameter.
+        sql = f"SELECT %s::text AS event_model, e.pgh_id, e.pgh_created_at FROM {self.table} e"  # noqa: S608
+        sql += self.joins
+        if where:
+            sql += f" WHERE {' AND '.join(where)}"
+        if limit is not None:
+            # Through the (pgh_created_at, pgh_id) index (audit_tracking.track): at most
+            # `limit` rows of this table are read, however many it holds.
+            order = "ASC" if newer else "DESC"
+            sql += f" ORDER BY e.pgh_created_at {order}, e.pgh_id {order} LIMIT {int(limit)}"
+        return sql, [self.label, *params]
+
+
 class AuditTrail:
-    """Audit events newest first, narrowed like `audit_events`, as a sequence a Paginator
-    pages through without building every event.
+    """Audit events newest first, narrowed like `audit_events`, read a page at a time.
 
     pghistory's aggregate query renders each event's JSON and diff against the event
-    before it, in every event table, before it can sort and count: 1.2-1.5 s on the demo
-    data for a page of 50. Here the count and a page's keys come from a UNION of the
-    event tables that reads only (table, id, time), with the filters inside each table's
-    branch; then only that page's events are read in full, from the tables on the page.
+    before it, in every event table, before it can sort and count. Here a page's keys
+    come from a UNION of the event tables that reads only (table, id, time), with the
+    filters and a LIMIT inside each table's branch, walking the table's
+    (pgh_created_at, pgh_id) index from the page's position: a page reads at most a page
+    of rows from each table. Then only that page's events are read in full. The count
+    stops at COUNT_LIMIT.
     """
 
     def __init__(
@@ -86,63 +193,127 @@ class AuditTrail:
         date_to: dt.date | None = None,
     ) -> None:
         sources = event_models(tracks_model=model) if model is not None else event_models()
-        self._branches: list[tuple[str, list]] = []
+        self._branches: list[_Branch] = []
         for event_model in sources:
-            branch = _key_branch(event_model, object_id, user, date_from, date_to)
+            branch = _branch(event_model, object_id, user, date_from, date_to)
             if branch is not None:
                 self._branches.append(branch)
-        self._count: int | None = None
 
-    def _union(self) -> tuple[str, list]:
-        sql = " UNION ALL ".join(f"({branch})" for branch, _ in self._branches)
-        return sql, [param for _, params in self._branches for param in params]
+    def count(self, upto: int = COUNT_LIMIT + 1) -> int:
+        """How many events match, counted up to `upto` (a larger trail answers `upto`)."""
+        if not self._branches:
+            return 0
+        parts = [branch.sql() for branch in self._branches]
+        union = " UNION ALL ".join(sql for sql, _ in parts)
+        with connection.cursor() as cursor:
+            # The LIMIT stops the union's scans as soon as `upto` rows have come.
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM ({union}) keys LIMIT %s) counted",  # noqa: S608
+                [param for _, params in parts for param in params] + [upto],
+            )
+            return cursor.fetchone()[0]
 
-    def count(self) -> int:
-        if self._count is None:
-            if not self._branches:
-                self._count = 0
-            else:
-                union, params = self._union()
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT count(*) FROM ({union}) keys", params)  # noqa: S608
-                    self._count = cursor.fetchone()[0]
-        return self._count
+    def page(
+        self, *, before: Position | None = None, after: Position | None = None, size: int
+    ) -> AuditPage:
+        """The `size` events just older than `before` (or just newer than `after`; from the
+        newest when neither), newest first."""
+        if after is not None:
+            keys = self._keys(beyond=after, newer=True, limit=size + 1)
+            if len(keys) <= size:
+                # No page's worth of newer events: the newest page is that page.
+                return self.page(size=size)
+            keys = keys[:size][::-1]
+            older, newer = True, True
+        else:
+            keys = self._keys(beyond=before, limit=size + 1)
+            older, newer = len(keys) > size, before is not None
+            keys = keys[:size]
+        page = AuditPage(
+            object_list=_events_by_key([(label, pgh_id) for label, pgh_id, _ in keys]),
+            count=self.count(),
+        )
+        if keys and older:
+            page.older = Position.of_key(keys[-1])
+        if newer:
+            # Past the oldest event (a stale link), the page is empty but leads back.
+            page.newer = Position.of_key(keys[0]) if keys else before
+        return page
 
-    def __len__(self) -> int:
-        return self.count()
+    def chunks(self, *, limit: int, size: int = 1_000) -> Iterator[list]:
+        """Up to `limit` events, newest first, in lists of `size` (an export): each list
+        is a page, read from where the one before it ended."""
+        position, done = None, 0
+        while done < limit:
+            keys = self._keys(beyond=position, limit=min(size, limit - done))
+            if not keys:
+                return
+            yield _events_by_key([(label, pgh_id) for label, pgh_id, _ in keys])
+            done += len(keys)
+            position = Position.of_key(keys[-1])
+
+    def oldest_first(self) -> list:
+        """Every matching event, oldest first: one record's history."""
+        keys = self._keys(newer=True, limit=None)
+        return _events_by_key([(label, pgh_id) for label, pgh_id, _ in keys])
 
     def __getitem__(self, index: slice) -> list:
-        if not isinstance(index, slice) or index.step not in (None, 1):
-            raise TypeError("An audit trail is read a page (a slice) at a time.")
+        """Events by offset: each table's branch reads the first `stop` of its rows."""
+        if not isinstance(index, slice) or index.step not in (None, 1) or index.stop is None:
+            raise TypeError("An audit trail is read a page (a bounded slice) at a time.")
         start = index.start or 0
-        if not self._branches or (index.stop is not None and index.stop <= start):
+        if index.stop <= start:
             return []
-        union, params = self._union()
-        limit = "" if index.stop is None else f"LIMIT {int(index.stop) - int(start)}"
+        keys = self._keys(limit=index.stop - start, offset=start)
+        return _events_by_key([(label, pgh_id) for label, pgh_id, _ in keys])
+
+    def _keys(
+        self,
+        *,
+        beyond: Position | None = None,
+        newer: bool = False,
+        limit: int | None,
+        offset: int = 0,
+    ) -> list[tuple[str, int, dt.datetime]]:
+        """(label, pgh_id, pgh_created_at) of the events past `beyond`, in the trail's
+        order (or its reverse, newer=True)."""
+        if not self._branches:
+            return []
+        branch_limit = None if limit is None else limit + offset
+        parts = [
+            branch.sql(beyond=beyond, newer=newer, limit=branch_limit) for branch in self._branches
+        ]
+        union = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
+        order = "ASC" if newer else "DESC"
+        # Within one transaction every event has the same time; the id, then the table,
+        # keep the order (and so the pages) stable.
+        sql = (
+            f"SELECT event_model, pgh_id, pgh_created_at FROM ({union}) keys "  # noqa: S608
+            f'ORDER BY pgh_created_at {order}, pgh_id {order}, event_model COLLATE "C" {order}'
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         with connection.cursor() as cursor:
-            # Within one transaction every event has the same time; the id, then the
-            # table, keep the order (and so the pages) stable.
-            cursor.execute(
-                f"SELECT event_model, pgh_id FROM ({union}) keys "  # noqa: S608
-                f"ORDER BY pgh_created_at DESC, pgh_id DESC, event_model DESC "
-                f"{limit} OFFSET {int(start)}",
-                params,
-            )
-            keys = cursor.fetchall()
-        return _events_by_key(keys)
+            cursor.execute(sql, [param for _, params in parts for param in params])
+            return cursor.fetchall()
 
 
-def _key_branch(
+def record_history(model: type[models.Model], object_id: str) -> list:
+    """Every event of one record, oldest first, found through the event tables' index on
+    the record's id."""
+    return AuditTrail(model=model, object_id=object_id).oldest_first()
+
+
+def _branch(
     event_model: type[models.Model],
     object_id: str | None,
     user: User | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-) -> tuple[str, list] | None:
-    """One event table's part of the key UNION, or None if no row of it can match."""
+) -> _Branch | None:
+    """One event table's part of the trail, or None if no row of it can match."""
     table = connection.ops.quote_name(event_model._meta.db_table)
-    label = event_model._meta.label
-    joins, where, params = "", [], [label]
+    joins, where, params = "", [], []
     if object_id:
         try:
             obj_field = event_model._meta.get_field("pgh_obj")
@@ -162,6 +333,7 @@ def _key_branch(
             return None
         if not isinstance(context_field, models.ForeignKey):
             return None
+        # Matches the expression index on the context's user (millbrae_finance 0007).
         joins = f" JOIN {Context._meta.db_table} c ON c.id = e.pgh_context_id"
         where.append("c.metadata->>'user' = %s")
         params.append(str(user.pk))
@@ -171,12 +343,7 @@ def _key_branch(
     if date_to:
         where.append("e.pgh_created_at < %s")
         params.append(_start_of(date_to + dt.timedelta(days=1)))
-    condition = f" WHERE {' AND '.join(where)}" if where else ""
-    sql = (
-        f"SELECT %s::text AS event_model, e.pgh_id, e.pgh_created_at "  # noqa: S608
-        f"FROM {table} e{joins}{condition}"
-    )
-    return sql, params
+    return _Branch(event_model._meta.label, table, joins, tuple(where), tuple(params))
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -205,6 +372,31 @@ def usernames_by_id(events: list) -> dict[int, str]:
     """The usernames behind a page of events, in one query."""
     ids = {event.user_id for event in events if event.user_id}
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
+AUDIT_CSV_HEADER = ["when", "event", "record type", "record id", "record", "user", "url", "changes"]
+
+
+def audit_csv_rows(trail: AuditTrail, *, limit: int) -> Iterator[list]:
+    """The trail's first `limit` events as the export's rows, read a thousand at a time."""
+    models_by_label: dict[str, type[models.Model] | None] = {}
+    for events in trail.chunks(limit=limit):
+        usernames = usernames_by_id(events)
+        for event in events:
+            label = event.pgh_obj_model
+            if label not in models_by_label:
+                models_by_label[label] = model_from_label(label)
+            yield [
+                timezone.localtime(event.pgh_created_at).isoformat(),
+                event.pgh_label,
+                label,
+                event.pgh_obj_id,
+                # As the page names it: "Citation P2600479", not only its database id.
+                record_name(models_by_label[label], event.pgh_obj_id, event.pgh_data),
+                usernames.get(event.user_id, ""),
+                event.url or "",
+                json.dumps(event.pgh_diff or event.pgh_data, sort_keys=True, default=str),
+            ]
 
 
 def _is_money(field: models.Field) -> bool:

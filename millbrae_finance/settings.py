@@ -228,6 +228,11 @@ PGHISTORY_DEFAULT_TRACKERS = (
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_CLASS = "millbrae_finance.admin_events.EventsAdmin"
+# The admin's "all events" list runs pghistory's aggregate query: every event of every
+# table rendered as JSON and diffed, then sorted (minutes on the utility demo's 125,000
+# reads). It lists events once a filter narrows them; the audit trail (/audit/) pages
+# through all of them at constant cost.
+PGHISTORY_ADMIN_ALL_EVENTS = False
 
 LOGGING = {
     "version": 1,

@@ -1,19 +1,20 @@
-import json
-
 from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from millbrae_finance.audit import (
+    AUDIT_CSV_HEADER,
+    AuditPage,
     AuditTrail,
-    audit_events,
+    Position,
+    audit_csv_rows,
     describe_events,
     model_from_label,
+    record_history,
     record_name,
     usernames_by_id,
 )
@@ -24,6 +25,8 @@ from millbrae_finance.roles import ALL_ROLES, AUDIT_READERS, role_required, user
 from millbrae_finance.work_queues import queues_for
 
 AUDIT_PAGE_SIZE = 50
+# An export past this many events is narrowed by its filters (a date range) first.
+AUDIT_CSV_LIMIT = 100_000
 
 
 @role_required(ALL_ROLES)
@@ -38,31 +41,42 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    events: AuditTrail | list = AuditTrail()
-    if form.is_valid():
-        data = form.cleaned_data
-        events = AuditTrail(
-            model=model_from_label(data["model"]) if data["model"] else None,
-            object_id=data["object_id"] or None,
-            user=data["user"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
-    elif form.is_bound:
-        events = []
+    trail = _audit_trail(form)
     if request.GET.get("format") == "csv":
-        return _audit_csv(events)
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = describe_events(list(page.object_list))
-    context = {
-        "form": form,
-        "page": page,
-        "usernames": usernames_by_id(page.object_list),
-    }
+        # Streamed as it is read, a thousand events at a time.
+        rows = audit_csv_rows(trail, limit=AUDIT_CSV_LIMIT) if trail else []
+        return csv_response("audit-trail.csv", AUDIT_CSV_HEADER, rows)
+    # Pages follow each other by position (the event a page ends at), not by number: a
+    # page costs the same however deep it is and however many events there are.
+    page = AuditPage([], count=0)
+    if trail is not None:
+        page = trail.page(
+            before=Position.from_token(request.GET.get("before")),
+            after=Position.from_token(request.GET.get("after")),
+            size=AUDIT_PAGE_SIZE,
+        )
+    page.object_list = describe_events(page.object_list)
+    context = {"form": form, "page": page, "usernames": usernames_by_id(page.object_list)}
     # HTMX swaps the results, and fills or clears each field's error slot out of band, so
     # the inputs a user is typing in are never replaced.
     template = "millbrae_finance/audit_log.html" + ("#results" if request.htmx else "")
     return render(request, template, context)
+
+
+def _audit_trail(form: AuditFilterForm) -> AuditTrail | None:
+    """The trail the filters name: all of it unfiltered, None when a filter is wrong."""
+    if not form.is_bound:
+        return AuditTrail()
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    return AuditTrail(
+        model=model_from_label(data["model"]) if data["model"] else None,
+        object_id=data["object_id"] or None,
+        user=data["user"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+    )
 
 
 @role_required(AUDIT_READERS)
@@ -71,7 +85,7 @@ def audit_history(request: HttpRequest, label: str, object_id: str) -> HttpRespo
     model = model_from_label(label)
     if model is None:
         raise Http404("No such record type.")
-    events = describe_events(list(audit_events(model=model, object_id=object_id).reverse()))
+    events = describe_events(record_history(model, object_id))
     if not events:
         raise Http404("No history for this record.")
     context = {
@@ -87,30 +101,6 @@ def audit_history(request: HttpRequest, label: str, object_id: str) -> HttpRespo
         filename = f"history-{label}-{object_id}.pdf"
         return pdf_response("millbrae_finance/pdf/audit_history.html", context, filename=filename)
     return render(request, "millbrae_finance/audit_history.html", context)
-
-
-def _audit_csv(events) -> HttpResponse:
-    rows = list(events[:100_000])
-    usernames = usernames_by_id(rows)
-    models_by_label = {label: model_from_label(label) for label in {e.pgh_obj_model for e in rows}}
-    return csv_response(
-        "audit-trail.csv",
-        ["when", "event", "record type", "record id", "record", "user", "url", "changes"],
-        (
-            [
-                timezone.localtime(event.pgh_created_at).isoformat(),
-                event.pgh_label,
-                event.pgh_obj_model,
-                event.pgh_obj_id,
-                # As the page names it: "Citation P2600479", not only its database id.
-                record_name(models_by_label[event.pgh_obj_model], event.pgh_obj_id, event.pgh_data),
-                usernames.get(event.user_id, ""),
-                event.url or "",
-                json.dumps(event.pgh_diff or event.pgh_data, sort_keys=True, default=str),
-            ]
-            for event in rows
-        ),
-    )
 
 
 @login_not_required

@@ -5,11 +5,11 @@ from here, since a fee is the fine of one kind of citation."""
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField
 from millbrae_finance.roles import Role
 from receivables.models.collections import WriteOff, WriteOffStatus
@@ -98,7 +98,7 @@ def _written_off() -> models.Exists:
     )
 
 
-@pghistory.track()
+@track()
 class Citation(models.Model):
     """A parking or administrative citation: the violation's amount comes from the fee
     schedule version in effect on the issue date; escalation rules add late penalties."""

@@ -6,12 +6,12 @@ module, not the other way round."""
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from millbrae_finance.approvals import PreparedAndDecided, approver_not_preparer
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField
 from receivables.models.customers import Customer
 
@@ -22,7 +22,7 @@ class WriteOffStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-@pghistory.track()
+@track()
 class WriteOff(PreparedAndDecided):
     """Writing off an uncollectible balance: requested by staff, approved by a Finance
     Supervisor who did not request it."""
@@ -84,7 +84,7 @@ class ReferralStatus(models.TextChoices):
     RECALLED = "recalled", "Recalled by the City"
 
 
-@pghistory.track()
+@track()
 class CollectionReferral(models.Model):
     """An item sent to the collection agency, and what the agency reports back."""
 
@@ -141,7 +141,7 @@ class CollectionReferral(models.Model):
         return f"REF-{self.pk:06d}"
 
 
-@pghistory.track()
+@track()
 class DunningNotice(models.Model):
     """A past-due notice mailed to a customer: level 1 a reminder, 2 a second notice, 3
     a final notice before referral to collections."""

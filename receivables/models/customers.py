@@ -1,13 +1,14 @@
 """The customer master every module shares (utility accounts, invoices, citations and
 receipts all belong to a customer), and the merge of a duplicate into its survivor."""
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+
+from millbrae_finance.audit_tracking import track
 
 
 class CustomerKind(models.TextChoices):
@@ -28,7 +29,7 @@ class CustomerQuerySet(models.QuerySet):
 
 
 # The search vector is derived from the tracked fields: no need to copy it.
-@pghistory.track(exclude=["search_vector"])
+@track(exclude=["search_vector"])
 class Customer(models.Model):
     """One payer: a person or a business, with where and how to reach them."""
 
@@ -107,7 +108,7 @@ class Customer(models.Model):
         return f"C{self.pk:06d}"
 
 
-@pghistory.track()
+@track()
 class CustomerMerge(models.Model):
     """One merge of a duplicate customer into the one that survives. Its one-time key,
     made when the confirmation was shown, makes a double-clicked Merge happen once."""

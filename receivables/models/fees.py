@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from millbrae_finance.approvals import approver_not_preparer
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField, QuantityField, RateField
 from receivables.models.citations import CitationKind
 
@@ -39,7 +39,7 @@ class FeeQuerySet(models.QuerySet):
         )
 
 
-@pghistory.track()
+@track()
 class Fee(models.Model):
     """One version of a fee in the master fee schedule: a new rate from July 1 is a new
     row with the same code. The approved versions of a code never overlap in dates (the
@@ -144,7 +144,7 @@ class Fee(models.Model):
         return text
 
 
-@pghistory.track()
+@track()
 class FeeTier(models.Model):
     """A band of a tiered fee: units up to and including `up_to` (none: no limit)."""
 

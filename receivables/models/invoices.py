@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from millbrae_finance.approvals import PreparedAndDecided, approver_not_preparer
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField, QuantityField
 from receivables.models.collections import WriteOff, WriteOffStatus
 from receivables.models.customers import Customer
@@ -50,7 +50,7 @@ TERMS_CHOICES = [
 ]
 
 
-@pghistory.track()
+@track()
 class Invoice(models.Model):
     """A miscellaneous invoice: a customer billed for fees (facility rental, false alarm,
     damage to city property, re-inspection...). Issuing it posts AR and revenue."""
@@ -116,7 +116,7 @@ class Invoice(models.Model):
         return f"INV-{self.pk:06d}"
 
 
-@pghistory.track()
+@track()
 class InvoiceLine(models.Model):
     """A line of an invoice: a fee from the schedule (its amount computed as the fee
     calculator computes it, on the invoice date) or a free line on an allowed revenue
@@ -158,7 +158,7 @@ class ApprovalStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-@pghistory.track()
+@track()
 class CreditMemo(PreparedAndDecided):
     """A credit against an issued invoice (billed in error, service not rendered, a
     courtesy credit): prepared by staff, approved and posted by a lead who did not

@@ -6,11 +6,11 @@ raises what is owed). A document keeps its running balance beside it, changed in
 transaction as the row, so open-item screens and the penalty batch never sum history;
 "as of a date" questions (aging, reconciliation) sum the rows."""
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField
 from receivables.models.citations import Citation
 from receivables.models.customers import Customer
@@ -35,7 +35,7 @@ class ArKind(models.TextChoices):
     WRITE_OFF = "write_off", "Write-off"
 
 
-@pghistory.track()
+@track()
 class ArTransaction(models.Model):
     """One movement in the misc AR or fines AR subledger. Signed: a charge or penalty is
     positive, a payment, credit, reduction, dismissal or write-off negative. The rows of a

@@ -2,11 +2,11 @@
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField, RateField
 from receivables.models.citations import CitationKind
 
@@ -22,7 +22,7 @@ class PenaltyCalculation(models.TextChoices):
     PERCENT_OF_BALANCE = "pct_balance", "Percentage of the balance (interest)"
 
 
-@pghistory.track()
+@track()
 class PenaltyRule(models.Model):
     """A late penalty, escalation or interest charge, as data: charged by the penalty
     batch to each open item `days_after` days past its basis date (the due date of an
@@ -73,7 +73,7 @@ class PenaltyRule(models.Model):
         return f"{self.code} {self.name}"
 
 
-@pghistory.track()
+@track()
 class PenaltyBatch(models.Model):
     """One run of the penalty batch for a date: what it charged, posted as one entry."""
 

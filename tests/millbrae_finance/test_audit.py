@@ -1,6 +1,8 @@
 import csv
 import datetime as dt
+import html
 import io
+import re
 
 import pghistory
 import pytest
@@ -78,6 +80,20 @@ def test_every_tracked_table_has_its_triggers_installed():
         )
         installed = {row[0] for row in cursor.fetchall()}
     assert expected <= installed
+
+
+def test_every_event_table_has_the_indexes_the_trail_reads_through():
+    # A model tracked with pghistory.track instead of audit_tracking.track would have the
+    # audit trail read its whole event table for each page.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+        indexes = cursor.fetchall()
+    for event_model in event_models():
+        table = event_model._meta.db_table
+        for columns in ("(pgh_created_at, pgh_id)", "(pgh_obj_id, pgh_id)"):
+            assert any(
+                name == table and indexdef.endswith(columns) for name, indexdef in indexes
+            ), f"{table} has no {columns} index: track it with audit_tracking.track"
 
 
 def test_changes_through_a_request_record_the_user_and_url(client, administrator):
@@ -208,20 +224,33 @@ def test_audit_history_404_for_unknown_type_or_record(client, auditor):
     assert client.get(url).status_code == 404
 
 
-def test_audit_log_pages_link_to_the_next_page(client, auditor):
-    import datetime as dt
-
+def test_audit_log_pages_link_to_the_older_and_newer_events(client, auditor):
+    # Pages follow each other by position (the last event shown), not by page number.
     CityClosure.objects.bulk_create(
         CityClosure(date=dt.date(2030, 1, 1) + dt.timedelta(days=i), name=f"Closed {i}")
         for i in range(55)
     )
     client.force_login(auditor)
-    page = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure"})
-    html = page.content.decode()
-    assert 'href="?model=millbrae_finance.CityClosure&amp;page=2"' in html
-    second = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure", "page": 2})
-    assert second.context["page"].number == 2
+    first = client.get(reverse("audit_log"), {"model": "millbrae_finance.CityClosure"})
+    page = first.content.decode()
+    assert "55 events" in page
+    older = re.search(r'<a href="([^"]+)" rel="next">Older</a>', page).group(1)
+    assert older.startswith("?model=millbrae_finance.CityClosure&amp;before=")
+    assert 'rel="prev"' not in page
+
+    second = client.get(reverse("audit_log") + html.unescape(older))
     assert len(second.context["page"].object_list) == 5
+    seen = {e.pgh_id for e in first.context["page"]} | {e.pgh_id for e in second.context["page"]}
+    assert len(seen) == 55
+    page = second.content.decode()
+    assert 'rel="next"' not in page
+    newer = re.search(r'<a href="([^"]+)" rel="prev">Newer</a>', page).group(1)
+    back = client.get(reverse("audit_log") + html.unescape(newer))
+    assert [e.pgh_id for e in back.context["page"]] == [e.pgh_id for e in first.context["page"]]
+    # A mangled position is the first page, not an error.
+    mangled = client.get(reverse("audit_log"), {"before": "12.x.y", "after": "-"})
+    assert mangled.status_code == 200
+    assert len(mangled.context["page"].object_list) == 50
 
 
 def test_audit_trail_names_a_user_by_username_not_database_id(client, auditor):

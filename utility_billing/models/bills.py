@@ -15,13 +15,13 @@ movement. Triggers in migrations/sql/0003_bill_runs.sql.
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField, QuantityField, RateField
 from utility_billing.models.choices import MeterSize, ServiceClass, ServiceKind
 from utility_billing.models.rates import ChargeKind
@@ -54,7 +54,7 @@ class BillRunQuerySet(models.QuerySet):
         return self.exclude(status=BillRunStatus.DISCARDED)
 
 
-@pghistory.track()
+@track()
 class BillRun(models.Model):
     """One cycle billed for one period (both dates billed), dated `bill_date` and due on
     `due_date`. The counts and totals are written when the run is computed: accounts
@@ -316,7 +316,7 @@ class BillExceptionReason(models.TextChoices):
     ALREADY_BILLED = "already_billed", "Already billed for these days"
 
 
-@pghistory.track()
+@track()
 class BillRunException(models.Model):
     """An account the run selected and did not bill, and why. Every account selected has
     a bill or one of these: nothing is skipped silently."""

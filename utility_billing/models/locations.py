@@ -4,13 +4,13 @@ takes, and service orders (connect, disconnect, re-read, meter change)."""
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import MoneyField, QuantityField
 from utility_billing.models.choices import (
     AccountRole,
@@ -23,7 +23,7 @@ from utility_billing.models.choices import (
 OPEN_ACCOUNT_STATUSES = (AccountStatus.PENDING, AccountStatus.ACTIVE)
 
 
-@pghistory.track()
+@track()
 class Cycle(models.Model):
     """A billing cycle: the locations read on the same day of the month and billed
     together (a bill run is per cycle)."""
@@ -62,7 +62,7 @@ class ServiceLocationQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-@pghistory.track()
+@track()
 class ServiceLocation(models.Model):
     """A parcel that receives service, known by its assessor's parcel number (APN)."""
 
@@ -113,7 +113,7 @@ class UtilityAccountQuerySet(models.QuerySet):
 
 
 # The search words are derived (a trigger writes them): no need to audit them.
-@pghistory.track(exclude=["search_vector"])
+@track(exclude=["search_vector"])
 class UtilityAccount(models.Model):
     """A receivables customer's service at a location, from a start date (move-in) to an
     end date (move-out). What is billed is the account's services (AccountService): an
@@ -205,7 +205,7 @@ class AccountServiceQuerySet(models.QuerySet):
         )
 
 
-@pghistory.track()
+@track()
 class AccountService(models.Model):
     """One service an account takes (water, sewer, storm drain, fire line), billed on its
     own rate schedule, from a start date to an end date."""
@@ -260,7 +260,7 @@ class ServiceOrderQuerySet(models.QuerySet):
         return self.filter(status__in=[ServiceOrderStatus.OPEN, ServiceOrderStatus.SCHEDULED])
 
 
-@pghistory.track()
+@track()
 class ServiceOrder(models.Model):
     """Field work at a location: turn service on or off, read a meter again, change a
     meter. Reads and meter changes it causes name it."""
@@ -346,7 +346,7 @@ class ServiceOrder(models.Model):
         return f"SO-{self.pk:06d}"
 
 
-@pghistory.track()
+@track()
 class DepositRule(models.Model):
     """The credit rule for a move-in deposit, one per class, kept as data: the amount
     asked, waived when the customer has paid on time on another utility account for at

@@ -3,12 +3,12 @@ unit water rates are stated in."""
 
 from decimal import Decimal
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import QuantityField
 from utility_billing.models.choices import MeterSize
 
@@ -32,7 +32,7 @@ class MeterQuerySet(models.QuerySet):
         return self.filter(status=MeterStatus.INSTALLED)
 
 
-@pghistory.track()
+@track()
 class Meter(models.Model):
     """A water meter. Its register has `dials` digits, so it rolls over to zero after
     10**dials - 1; a reading times `multiplier` is HCF (large meters read in tens or
@@ -148,7 +148,7 @@ class MeterReadQuerySet(models.QuerySet):
         return self.filter(exception_status__in=BILLABLE_EXCEPTION_STATUSES)
 
 
-@pghistory.track()
+@track()
 class MeterRead(models.Model):
     """One reading of a meter's register on a day. Its consumption (HCF, the multiplier
     applied, a rollover counted) is worked out when the read is validated against the

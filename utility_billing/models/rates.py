@@ -6,11 +6,11 @@ new version. Approved versions of one schedule never overlap in dates, and an ap
 version's tiers run from zero without a gap or an overlap: triggers in
 migrations/sql/ make sure, whatever wrote the rows."""
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from millbrae_finance.audit_tracking import track
 from millbrae_finance.money import QuantityField, RateField
 from utility_billing.models.choices import MeterSize, ServiceClass, ServiceKind
 
@@ -20,7 +20,7 @@ class RateScheduleQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-@pghistory.track()
+@track()
 class RateSchedule(models.Model):
     """What one service costs one class of customer. A blank class: every class (a
     per-parcel storm drain charge). At most one active schedule per service and class,
@@ -69,7 +69,7 @@ class RateVersionQuerySet(models.QuerySet):
         )
 
 
-@pghistory.track()
+@track()
 class RateVersion(models.Model):
     """The rates of a schedule from `effective_from` to `effective_to` (inclusive; none:
     until a later version). A draft until someone other than its preparer approves it;
@@ -161,7 +161,7 @@ class ChargeKind(models.TextChoices):
 VOLUMETRIC_KINDS = (ChargeKind.VOLUMETRIC_UNIFORM, ChargeKind.VOLUMETRIC_TIER)
 
 
-@pghistory.track()
+@track()
 class RateCharge(models.Model):
     """A charge line of a rate version. A fixed charge names a meter size (blank: every
     size the version does not name); a tier covers the HCF above `tier_from` up to and

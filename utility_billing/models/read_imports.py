@@ -1,10 +1,11 @@
 """A file of meter reads from the handhelds or the AMI head end, as uploaded: imported
 whole, or refused whole with every bad row listed by its line."""
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from millbrae_finance.audit_tracking import track
 
 
 class ReadImportStatus(models.TextChoices):
@@ -15,7 +16,7 @@ class ReadImportStatus(models.TextChoices):
 
 # The file's text is kept for the job that checks it, but left out of the audit trail:
 # a 50,000-row file copied into each audit event would triple its size for nothing.
-@pghistory.track(exclude=["content"])
+@track(exclude=["content"])
 class ReadImport(models.Model):
     """One uploaded read file and what became of it."""
 

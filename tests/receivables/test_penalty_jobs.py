@@ -94,6 +94,21 @@ def waiting_on_a_lock(table: str) -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def uncommitted_writes(*tables: str) -> int:
+    """How many of `tables` another session of this database (the worker's) holds a write
+    lock on: rows written in a transaction not yet committed. Other databases on the server
+    (the other xdist workers') are not counted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE c.relname = ANY(%s) AND l.mode = 'RowExclusiveLock'"
+            " AND l.pid <> pg_backend_pid() AND l.database ="
+            " (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [list(tables)],
+        )
+        return cursor.fetchone()[0]
+
+
 def raw_connection():
     """A connection of the test's own beside Django's, to hold a lock while it works."""
     return connection.get_new_connection(connection.get_connection_params())
@@ -127,15 +142,8 @@ def test_a_batch_killed_halfway_finishes_with_a_clean_runs_totals(client, due, a
             cursor.execute("SELECT id FROM millbrae_finance_job WHERE id = %s FOR UPDATE", [job.pk])
         items.rollback()
         wait_until(lambda: waiting_on_a_lock("millbrae_finance_job"), "a progress report", [worker])
-        with connection.cursor() as cursor:
-            # Mid-batch: the worker's transaction has written charges, not committed them.
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                " WHERE c.relname = 'receivables_artransaction' AND l.mode = 'RowExclusiveLock'"
-                " AND l.pid <> pg_backend_pid() AND l.database ="
-                " (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-            assert cursor.fetchone()[0] == 1
+        # Mid-batch: the worker's transaction has written charges, not committed them.
+        assert uncommitted_writes("receivables_artransaction") == 1
         worker.send_signal(signal.SIGKILL)
         stop(worker)
         assert worker.returncode == -signal.SIGKILL

@@ -8,7 +8,6 @@ import signal
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -19,6 +18,7 @@ from tests.receivables.test_penalty_jobs import (
     raw_connection,
     start_worker,
     stop,
+    uncommitted_writes,
     wait_until,
     waiting_on_a_lock,
 )
@@ -90,15 +90,9 @@ def test_a_posting_killed_halfway_finishes_with_a_clean_runs_totals(client, bill
             cursor.execute("SELECT id FROM millbrae_finance_job WHERE id = %s FOR UPDATE", [job.pk])
         run_row.rollback()
         wait_until(lambda: waiting_on_a_lock("millbrae_finance_job"), "a progress report", [worker])
-        with connection.cursor() as cursor:
-            # Mid-post: the worker's transaction has written entries and charges, not
-            # committed them.
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                " WHERE c.relname IN ('utility_billing_utilitytransaction', 'ledger_journalline')"
-                " AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
-            )
-            assert cursor.fetchone()[0] == 2
+        # Mid-post: the worker's transaction has written entries and charges, not committed
+        # them.
+        assert uncommitted_writes("utility_billing_utilitytransaction", "ledger_journalline") == 2
         worker.send_signal(signal.SIGKILL)
         stop(worker)
         assert worker.returncode == -signal.SIGKILL

@@ -3,13 +3,13 @@ customers; finance staff add and edit them; a lead or the supervisor merges dupl
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from millbrae_finance.csv_export import queryset_csv_response
+from millbrae_finance.pagination import FullPagePaginator
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
 from millbrae_finance.view_helpers import form_view, fragment_wanted
 from receivables.forms.customers import (
@@ -54,7 +54,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         filename = f"customers-{timezone.localdate():%Y%m%d}.csv"
         return queryset_csv_response(filename, customers, CUSTOMER_EXPORT_FIELDS)
-    page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = FullPagePaginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

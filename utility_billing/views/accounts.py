@@ -3,11 +3,11 @@ of service, and the account holder's contact details."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from millbrae_finance.pagination import FullPagePaginator
 from millbrae_finance.roles import has_role, role_required
 from millbrae_finance.view_helpers import add_service_errors, fragment_wanted
 from utility_billing.forms.accounts import (
@@ -54,7 +54,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "page": Paginator(accounts, PER_PAGE).get_page(request.GET.get("page")),
+        "page": FullPagePaginator(accounts, PER_PAGE).get_page(request.GET.get("page")),
     }
     template = "utility_billing/account_list.html"
     return render(request, template + ("#results" if fragment_wanted(request) else ""), context)

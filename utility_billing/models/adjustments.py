@@ -70,7 +70,7 @@ class LeakAdjustmentPolicy(models.Model):
 
     @property
     def share_percent(self) -> str:
-        """"50%": the credit share as people say it."""
+        """ "50%": the credit share as people say it."""
         return f"{(self.credit_share * 100).normalize():f}%"
 
 

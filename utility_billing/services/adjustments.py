@@ -511,8 +511,15 @@ def _against_revenue(
     controls = _controls()
     by_control: dict[int, Decimal] = defaultdict(Decimal)
     control_of: dict[int, Account] = {}
-    lines = []
+    # One line per revenue account (a leak's tiers share one).
+    by_revenue: dict[int, Decimal] = defaultdict(Decimal)
+    revenue_of: dict[int, Account] = {}
     for revenue, amount in parts:
+        by_revenue[revenue.pk] += amount
+        revenue_of[revenue.pk] = revenue
+    lines = []
+    for pk, amount in sorted(by_revenue.items()):
+        revenue = revenue_of[pk]
         control = controls.get(revenue.fund_id)
         if control is None:
             raise ValidationError(

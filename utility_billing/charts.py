@@ -52,11 +52,17 @@ def _nice_top(largest: Decimal) -> Decimal:
     return step * 10
 
 
-def consumption_chart(points: list[tuple[str, Decimal]], *, unit: str = "HCF") -> BarChart:
-    """Bars of (label, value) pairs in the order given, on an axis from zero."""
+def consumption_chart(
+    points: list[tuple[str, Decimal]], *, unit: str = "HCF", slots: int = 13
+) -> BarChart:
+    """Bars of (label, value) pairs in the order given, on an axis from zero, in `slots`
+    places, the last point at the right: a new account's few bills are not drawn as wide
+    as a year's."""
     top = _nice_top(max((value for _, value in points), default=Decimal(0)))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w // max(len(points), 1)
+    slot = plot_w // max(len(points), slots, 1)
+    # The newest bill at the right, where it would be with a full year before it.
+    start = LEFT + (max(slots, len(points)) - len(points)) * slot
     width = max(int(slot * 0.7), 2)
     bars = []
     for index, (label, value) in enumerate(points):
@@ -64,11 +70,11 @@ def consumption_chart(points: list[tuple[str, Decimal]], *, unit: str = "HCF") -
         shown = f"{value.normalize():f}"
         bars.append(
             Bar(
-                x=LEFT + index * slot + (slot - width) // 2,
+                x=start + index * slot + (slot - width) // 2,
                 y=TOP + plot_h - height,
                 width=width,
                 height=height,
-                center=LEFT + index * slot + slot // 2,
+                center=start + index * slot + slot // 2,
                 label=label,
                 value=shown,
                 title=f"{label}: {shown} {unit}",

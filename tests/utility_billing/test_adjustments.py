@@ -135,7 +135,7 @@ def test_leak_adjustment_end_to_end(client, billed):
         D("7.000"),
         D("18.000"),
     )
-    assert "5.000 HCF x $8.5 = $42.50; 13.000 HCF x $6.75 = $87.75" in adjustment.arithmetic
+    assert "5.000 HCF x $8.50 = $42.50; 13.000 HCF x $6.75 = $87.75" in adjustment.arithmetic
     assert "50% of $130.25 = $65.13" in adjustment.arithmetic
     page = client.get(response["Location"]).content.decode()
     assert "$65.13" in page and "Approve and post" not in page

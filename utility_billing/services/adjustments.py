@@ -87,7 +87,7 @@ class LeakWorking:
     def arithmetic(self) -> str:
         share = self.policy.share_percent
         priced = "; ".join(
-            f"{part.units} HCF x ${part.line.rate.normalize():f} = ${part.amount:,.2f}"
+            f"{part.units} HCF x ${_rate(part.line.rate)} = ${part.amount:,.2f}"
             for part in self.parts
         )
         return "\n".join(
@@ -102,6 +102,12 @@ class LeakWorking:
                 f"${self.credit:,.2f}.",
             ]
         )
+
+
+def _rate(rate: Decimal) -> str:
+    """A rate as the rate schedule shows it: to the cent, or to its own places past it."""
+    places = max(2, -rate.normalize().as_tuple().exponent)
+    return f"{rate:,.{places}f}"
 
 
 def policy_in_force(on_date: dt.date) -> LeakAdjustmentPolicy | None:

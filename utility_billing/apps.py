@@ -120,6 +120,11 @@ class UtilityBillingConfig(AppConfig):
             url_name="utility_billing:adjustment_list",
             section="Utility billing",
         )
+        register_demo_seeder(
+            "utility_billing_leak_policy",
+            "utility_billing.demo.adjustments:seed_leak_policy",
+            order=43,
+        )
         register_work_queue(
             WorkQueue(
                 key="utility-adjustment-approvals",

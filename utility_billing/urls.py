@@ -5,6 +5,7 @@ from utility_billing.views import (
     adjustments,
     bill_runs,
     calculator,
+    leak_policies,
     locations,
     meters,
     rates,
@@ -107,4 +108,6 @@ urlpatterns = [
         "adjustments/<int:pk>/approve/", adjustments.adjustment_approve, name="adjustment_approve"
     ),
     path("adjustments/<int:pk>/reject/", adjustments.adjustment_reject, name="adjustment_reject"),
+    path("leak-policy/", leak_policies.leak_policy_list, name="leak_policy_list"),
+    path("leak-policy/new/", leak_policies.leak_policy_create, name="leak_policy_create"),
 ]

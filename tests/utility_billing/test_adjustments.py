@@ -552,6 +552,45 @@ def test_the_database_refuses_a_preparer_approving(billed):
         UtilityAdjustment.objects.filter(pk=adjustment.pk).update(kind="transfer", to_account=a2)
 
 
+def test_the_leak_policy_is_data_with_effective_dates(client, billed):
+    url = reverse("utility_billing:leak_policy_create")
+    client.force_login(billed["tech"])
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("utility_billing:leak_policy_list")).status_code == 200
+    client.force_login(billed["supervisor"])
+    data = {
+        "name": "Drought relief",
+        "effective_from": "2026-11-25",
+        "credit_percent": "75",
+        "once_in_months": "12",
+        "average_months": "12",
+        "repair_proof_required": "on",
+    }
+    assert client.post(url, {**data, "credit_percent": "0"}).status_code == 200
+    earlier = client.post(url, {**data, "effective_from": "2025-01-01"})
+    assert "stands" in earlier.context["form"].errors["effective_from"][0]
+    assert client.post(url, data).status_code == 302
+    old, new = LeakAdjustmentPolicy.objects.order_by("effective_from")
+    assert old.effective_to == day(2026, 11, 24) and new.credit_share == D("0.75")
+    a2 = billed["accounts"]["A2"]
+    values = {
+        "bill": billed["november"].pk,
+        "repair_date": "2026-11-12",
+        "repair_proof": "Receipt",
+    }
+    # Dated before the new policy: the old one's half; after it: three quarters.
+    prepare(client, billed["tech"], a2, "leak", "old", **values)
+    adjustment = UtilityAdjustment.objects.get()
+    assert adjustment.amount == D("-65.13") and adjustment.policy == old
+    client.force_login(billed["senior"])
+    reject = reverse("utility_billing:adjustment_reject", args=[adjustment.pk])
+    client.post(reject, {"note": "Try the new policy"})
+    prepare(client, billed["tech"], a2, "leak", "new", adjustment_date="2026-11-30", **values)
+    assert UtilityAdjustment.objects.get(idempotency_key="new").amount == D("-97.69")
+    event = UtilityAdjustment.pgh_event_model
+    assert event.objects.filter(pgh_obj_id=adjustment.pk).count() == 2  # prepared, rejected
+
+
 def role_matrix_samples() -> dict:
     """A pending fixed adjustment on the role matrix's account (made once)."""
     from django.contrib.auth.models import User

@@ -2,6 +2,7 @@
 reject note, an account note. Parsing only: the services check the rules."""
 
 import secrets
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -228,4 +229,26 @@ class AdjustmentFilterForm(forms.Form):
 class AccountNoteForm(forms.Form):
     text = forms.CharField(
         label="New note", widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_NOTE_CHARS
+    )
+
+
+class LeakPolicyForm(forms.Form):
+    name = forms.CharField(max_length=100, initial="Leak adjustment policy")
+    effective_from = _date("In force from")
+    credit_percent = forms.DecimalField(
+        label="Share of the excess credited (%)",
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        max_value=Decimal("100"),
+        initial=Decimal("50"),
+    )
+    once_in_months = forms.IntegerField(
+        label="At most once in (months)", min_value=1, max_value=120, initial=12
+    )
+    average_months = forms.IntegerField(
+        label="Average over the bills of (months)", min_value=1, max_value=60, initial=12
+    )
+    repair_proof_required = forms.BooleanField(
+        label="Proof of repair required", required=False, initial=True
     )

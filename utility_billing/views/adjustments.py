@@ -30,9 +30,10 @@ from utility_billing.services.adjustments import (
 )
 from utility_billing.services.notes import NOTE_WRITERS, add_account_note
 from utility_billing.views.accounts import _account_or_404, render_account
-from utility_billing.views.locations import PER_PAGE
+from utility_billing.views.locations import ACCOUNT_READERS, PER_PAGE
 
-ADJUSTMENT_READERS = ADJUSTMENT_PREPARERS | ADJUSTMENT_APPROVERS | {*AUDIT_READERS}
+# The utility desk and the auditor read adjustments (not the administrator: no money).
+ADJUSTMENT_READERS = ACCOUNT_READERS | ADJUSTMENT_PREPARERS | ADJUSTMENT_APPROVERS
 ENTRY_READERS = FINANCE_STAFF | AUDIT_READERS
 
 

@@ -28,6 +28,8 @@ def test_account_tabs_switch_in_place(page, live_server, screenshot, billed):  #
     page.keyboard.press("Enter")
     page.wait_for_url("**?tab=bills")
     expect(page.locator("#account-panel")).to_contain_text("336.50")
+    # The swap keeps the keyboard where it was: on the tab just chosen.
+    expect(tabs.get_by_role("link", name="Bills")).to_be_focused()
     screenshot(page, "utility-account-bills")
     page.go_back()
     page.wait_for_url("**?tab=reads")

@@ -20,7 +20,8 @@ from utility_billing.models import (
     UtilityAdjustment,
 )
 from utility_billing.models.notes import MAX_NOTE_CHARS
-from utility_billing.services.adjustments import MAX_REASON_CHARS, adjustable_revenue_accounts
+from utility_billing.queries.adjustments import adjustable_revenue_accounts
+from utility_billing.services.adjustments import MAX_REASON_CHARS
 
 # The bills (and their charges) a form offers: the latest, newest first.
 RECENT_BILLS = 24

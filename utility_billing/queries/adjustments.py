@@ -1,10 +1,14 @@
-"""Reads of utility adjustments: the list, one adjustment, and the approval queue."""
+"""Reads of utility adjustments: the list, one adjustment, the approval queue, the leak
+policy in force, and the revenue accounts a fixed adjustment may name."""
+
+import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from utility_billing.models import AdjustmentStatus, UtilityAdjustment
+from ledger.models import Account, AccountType, Subledger
+from utility_billing.models import AdjustmentStatus, LeakAdjustmentPolicy, UtilityAdjustment
 
 
 def adjustment_list(*, status: str = "") -> QuerySet[UtilityAdjustment]:
@@ -56,3 +60,23 @@ def adjustment_approval_work(user: AbstractBaseUser, limit: int = 10) -> list[tu
         )
         for adj in adjustments_to_approve(user)[:limit]
     ]
+
+
+def policy_in_force(on_date: dt.date) -> LeakAdjustmentPolicy | None:
+    return (
+        LeakAdjustmentPolicy.objects.filter(effective_from__lte=on_date)
+        .exclude(effective_to__lt=on_date)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def adjustable_revenue_accounts():
+    """Revenue accounts of the funds that have a utility AR control account: what a fixed
+    adjustment may charge or credit back."""
+    funds = Account.objects.postable().filter(control_subledger=Subledger.UTILITY_AR)
+    return (
+        Account.objects.postable()
+        .filter(account_type=AccountType.REVENUE, fund_id__in=funds.values("fund_id"))
+        .order_by("number")
+    )

@@ -17,10 +17,10 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Min, Sum
+from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
-from ledger.models import Account, AccountType, Subledger
+from ledger.models import Account, Subledger
 from ledger.queries.calendar import period_for_date
 from ledger.services import (
     DUE_FROM_OBJECT,
@@ -44,6 +44,7 @@ from utility_billing.models import (
     UtilityTransactionKind,
 )
 from utility_billing.models.rates import VOLUMETRIC_KINDS
+from utility_billing.queries.adjustments import adjustable_revenue_accounts, policy_in_force
 
 SOURCE_MODULE = "utility_billing"
 ADJUSTMENT_PREPARERS = FINANCE_STAFF
@@ -108,15 +109,6 @@ def _rate(rate: Decimal) -> str:
     """A rate as the rate schedule shows it: to the cent, or to its own places past it."""
     places = max(2, -rate.normalize().as_tuple().exponent)
     return f"{rate:,.{places}f}"
-
-
-def policy_in_force(on_date: dt.date) -> LeakAdjustmentPolicy | None:
-    return (
-        LeakAdjustmentPolicy.objects.filter(effective_from__lte=on_date)
-        .exclude(effective_to__lt=on_date)
-        .order_by("-effective_from")
-        .first()
-    )
 
 
 def leak_working(bill: Bill, policy: LeakAdjustmentPolicy) -> LeakWorking:
@@ -320,17 +312,6 @@ def prepare_leak_adjustment(
     )
 
 
-def adjustable_revenue_accounts():
-    """Revenue accounts of the funds that have a utility AR control account: what a fixed
-    adjustment may charge or credit back."""
-    funds = Account.objects.postable().filter(control_subledger=Subledger.UTILITY_AR)
-    return (
-        Account.objects.postable()
-        .filter(account_type=AccountType.REVENUE, fund_id__in=funds.values("fund_id"))
-        .order_by("number")
-    )
-
-
 def prepare_fixed_adjustment(
     account: UtilityAccount,
     *,
@@ -432,7 +413,7 @@ def balances_by_control(account_id: int) -> dict[int, Decimal]:
     rows = (
         UtilityTransaction.objects.filter(account_id=account_id)
         .values("control_account_id")
-        .annotate(total=Sum("amount"), first=Min("id"))
+        .annotate(total=Sum("amount"))
         .order_by("control_account_id")
     )
     return {row["control_account_id"]: row["total"] for row in rows if row["total"]}

@@ -20,12 +20,12 @@ from utility_billing.forms.adjustments import (
 from utility_billing.models import AdjustmentKind, AdjustmentStatus, UtilityAdjustment
 from utility_billing.queries.adjustments import adjustment_detail as load_adjustment
 from utility_billing.queries.adjustments import adjustment_list as list_adjustments
+from utility_billing.queries.adjustments import policy_in_force
 from utility_billing.services import adjustments as services
 from utility_billing.services.adjustments import (
     ADJUSTMENT_APPROVERS,
     ADJUSTMENT_PREPARERS,
     approve_adjustment,
-    policy_in_force,
     reject_adjustment,
 )
 from utility_billing.services.notes import NOTE_WRITERS, add_account_note

@@ -110,3 +110,27 @@ class UtilityBillingConfig(AppConfig):
                 list_url_name="utility_billing:read_exceptions",
             )
         )
+
+        # Adjustments: a lead sees the ones others prepared; never their own.
+        from utility_billing.queries.adjustments import adjustment_approval_work
+        from utility_billing.services.adjustments import ADJUSTMENT_APPROVERS
+
+        register_nav_item(
+            label="Adjustments",
+            url_name="utility_billing:adjustment_list",
+            section="Utility billing",
+        )
+        register_demo_seeder(
+            "utility_billing_leak_policy",
+            "utility_billing.demo.adjustments:seed_leak_policy",
+            order=43,
+        )
+        register_work_queue(
+            WorkQueue(
+                key="utility-adjustment-approvals",
+                title="Utility adjustments to approve",
+                roles=ADJUSTMENT_APPROVERS,
+                items=adjustment_approval_work,
+                list_url_name="utility_billing:adjustment_list",
+            )
+        )

@@ -2,8 +2,10 @@ from django.urls import path
 
 from utility_billing.views import (
     accounts,
+    adjustments,
     bill_runs,
     calculator,
+    leak_policies,
     locations,
     meters,
     rates,
@@ -91,4 +93,21 @@ urlpatterns = [
     path("bill-runs/<int:pk>/approve/", bill_runs.bill_run_approve, name="bill_run_approve"),
     path("bill-runs/<int:pk>/discard/", bill_runs.bill_run_discard, name="bill_run_discard"),
     path("bills/<int:pk>/", bill_runs.bill_detail, name="bill_detail"),
+    # Adjustments and account notes
+    path(
+        "accounts/<int:pk>/adjustments/new/<slug:kind>/",
+        adjustments.adjustment_create,
+        name="adjustment_create",
+    ),
+    path(
+        "accounts/<int:pk>/notes/new/", adjustments.account_note_create, name="account_note_create"
+    ),
+    path("adjustments/", adjustments.adjustment_list, name="adjustment_list"),
+    path("adjustments/<int:pk>/", adjustments.adjustment_detail, name="adjustment_detail"),
+    path(
+        "adjustments/<int:pk>/approve/", adjustments.adjustment_approve, name="adjustment_approve"
+    ),
+    path("adjustments/<int:pk>/reject/", adjustments.adjustment_reject, name="adjustment_reject"),
+    path("leak-policy/", leak_policies.leak_policy_list, name="leak_policy_list"),
+    path("leak-policy/new/", leak_policies.leak_policy_create, name="leak_policy_create"),
 ]

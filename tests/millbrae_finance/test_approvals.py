@@ -22,6 +22,7 @@ def test_approvals_the_documents_that_share_the_columns():
         "ledger.JournalDraft",
         "receivables.CreditMemo",
         "receivables.WriteOff",
+        "utility_billing.UtilityAdjustment",
     ]
 
 

@@ -32,6 +32,9 @@ NOT_IN_THE_DEMO = {
     "ledger:journal_submit",
     "ledger:journal_approve",
     "ledger:journal_reject",
+    # The demo has no utility adjustment; tests/utility_billing/test_adjustments.py opens
+    # one's page.
+    "utility_billing:adjustment_detail",
     # The demo starts no background job; tests/receivables/test_job_page.py and
     # test_statements.py open a job's page and its download.
     "job_detail",
@@ -78,6 +81,12 @@ def demo_sample(name: str) -> str | None:
         "receivables:fee_edit": Fee.objects.order_by("pk"),
         "utility_billing:rate_version_edit": RateVersion.objects.filter(status="draft"),
     }
+    if name == "utility_billing:adjustment_create":
+        # Linked from the account page's Adjustments tab, a page the walk opens once.
+        from utility_billing.models import UtilityAccount
+
+        account = UtilityAccount.objects.order_by("pk").first()
+        return reverse(name, kwargs={"pk": account.pk, "kind": "leak"}) if account else None
     row = rows[name].order_by("pk").first() if name in rows else None
     return reverse(name, kwargs={"pk": row.pk}) if row else None
 

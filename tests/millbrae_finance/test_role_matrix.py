@@ -36,6 +36,9 @@ POST_ONLY: set[str] = {
     "utility_billing:read_re_read",
     "utility_billing:bill_run_approve",
     "utility_billing:bill_run_discard",
+    "utility_billing:adjustment_approve",
+    "utility_billing:adjustment_reject",
+    "utility_billing:account_note_create",
 }
 
 
@@ -59,6 +62,7 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **utility_account_samples(),
         **meter_samples(users),
         **bill_run_samples(),
+        **adjustment_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
@@ -100,6 +104,13 @@ def rate_samples() -> dict:
 def bill_run_samples() -> dict:
     """The bill run URLs: a computed run and one of its bills."""
     from tests.utility_billing.test_bill_run_views import role_matrix_samples
+
+    return role_matrix_samples()
+
+
+def adjustment_samples(users: dict) -> dict:
+    """The utility adjustment URLs: a pending adjustment and its account."""
+    from tests.utility_billing.test_adjustments import role_matrix_samples
 
     return role_matrix_samples()
 

@@ -2,6 +2,12 @@
 meters and reads, rate schedules, bill runs and the utility AR subledger. Import models
 from here (`utility_billing.models`)."""
 
+from utility_billing.models.adjustments import (
+    AdjustmentKind,
+    AdjustmentStatus,
+    LeakAdjustmentPolicy,
+    UtilityAdjustment,
+)
 from utility_billing.models.bills import (
     Bill,
     BillExceptionReason,
@@ -39,6 +45,7 @@ from utility_billing.models.meters import (
     ReadKind,
     ReadSource,
 )
+from utility_billing.models.notes import AccountNote
 from utility_billing.models.rates import (
     ChargeKind,
     RateCharge,
@@ -49,9 +56,12 @@ from utility_billing.models.rates import (
 from utility_billing.models.read_imports import ReadImport, ReadImportStatus
 
 __all__ = [
+    "AccountNote",
     "AccountRole",
     "AccountService",
     "AccountStatus",
+    "AdjustmentKind",
+    "AdjustmentStatus",
     "Bill",
     "BillExceptionReason",
     "BillLine",
@@ -63,6 +73,7 @@ __all__ = [
     "DepositRule",
     "ExceptionCode",
     "ExceptionStatus",
+    "LeakAdjustmentPolicy",
     "Meter",
     "MeterRead",
     "MeterSize",
@@ -83,6 +94,7 @@ __all__ = [
     "ServiceOrderKind",
     "ServiceOrderStatus",
     "UtilityAccount",
+    "UtilityAdjustment",
     "UtilityTransaction",
     "UtilityTransactionKind",
 ]

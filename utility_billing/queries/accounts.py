@@ -120,38 +120,6 @@ def location_detail(pk: int, *, on_date: datetime.date) -> LocationPage:
     )
 
 
-@dataclass
-class AccountPage:
-    account: UtilityAccount
-    services: list[AccountService]
-    orders: list[ServiceOrder]
-    meter: Meter | None
-    # The other open accounts at the location (the owner sees the tenant, and back).
-    neighbours: list[UtilityAccount]
-
-
-def account_detail(pk: int) -> AccountPage:
-    """An account with its customer, location, services (newest first) and orders."""
-    account = UtilityAccount.objects.select_related(
-        "customer", "location", "location__cycle", "opened_by"
-    ).get(pk=pk)
-    services = list(
-        account.services.select_related("rate_schedule").order_by("-start_date", "kind")
-    )
-    return AccountPage(
-        account=account,
-        services=services,
-        orders=list(_orders().filter(account=account)[:50]),
-        meter=Meter.objects.installed().filter(location_id=account.location_id).first(),
-        neighbours=list(
-            UtilityAccount.objects.open()
-            .filter(location_id=account.location_id)
-            .exclude(pk=account.pk)
-            .select_related("customer")
-        ),
-    )
-
-
 def open_accounts_at(location: ServiceLocation) -> dict[str, UtilityAccount]:
     """The open account of each role at a location."""
     return {

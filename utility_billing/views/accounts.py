@@ -18,9 +18,11 @@ from utility_billing.forms.accounts import (
     NewCustomerForm,
     TransferForm,
 )
+from utility_billing.forms.adjustments import AccountNoteForm
 from utility_billing.models import UtilityAccount
 from utility_billing.models.locations import OPEN_ACCOUNT_STATUSES
-from utility_billing.queries.accounts import account_detail as load_account
+from utility_billing.queries.account_tabs import ACCOUNT_TABS
+from utility_billing.queries.account_tabs import account_for_page as load_account
 from utility_billing.queries.accounts import account_list as list_accounts
 from utility_billing.queries.accounts import default_schedules
 from utility_billing.services.accounts import (
@@ -32,10 +34,9 @@ from utility_billing.services.accounts import (
     transfer_service,
     update_contact_details,
 )
+from utility_billing.services.adjustments import ADJUSTMENT_PREPARERS
+from utility_billing.services.notes import NOTE_WRITERS
 from utility_billing.views.locations import ACCOUNT_READERS, PER_PAGE, _location_or_404
-
-# The account page's tabs; bills, payments, reads and adjustments join as they are built.
-ACCOUNT_TABS = [("summary", "Summary")]
 
 
 def _account_or_404(pk: int) -> UtilityAccount:
@@ -60,22 +61,41 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, template + ("#results" if fragment_wanted(request) else ""), context)
 
 
+TAB_LOADERS = {key: loader for key, _, loader in ACCOUNT_TABS}
+
+
 @role_required(ACCOUNT_READERS)
 @require_GET
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The account page with one tab open (?tab=bills); an HTMX request gets the tabs and
+    the open tab's panel only. An unknown tab opens the summary."""
+    tab = request.GET.get("tab", "summary")
+    return render_account(request, pk, tab if tab in TAB_LOADERS else "summary")
+
+
+def render_account(
+    request: HttpRequest, pk: int, tab: str, *, note_form: AccountNoteForm | None = None
+) -> HttpResponse:
     try:
-        page = load_account(pk)
+        account = load_account(pk)
     except UtilityAccount.DoesNotExist:
         raise Http404("No such utility account.") from None
-    is_open = page.account.status in OPEN_ACCOUNT_STATUSES
+    is_open = account.status in OPEN_ACCOUNT_STATUSES
+    can_edit = has_role(request.user, *ACCOUNT_EDITORS)
+    can_write_notes = has_role(request.user, *NOTE_WRITERS)
     context = {
-        "page": page,
-        "tabs": ACCOUNT_TABS,
-        "tab": "summary",
-        "can_edit": has_role(request.user, *ACCOUNT_EDITORS),
-        "can_close": is_open and has_role(request.user, *ACCOUNT_EDITORS),
+        "account": account,
+        "tabs": [(key, label) for key, label, _ in ACCOUNT_TABS],
+        "tab": tab,
+        "panel": TAB_LOADERS[tab](account, request.GET.get("page")),
+        "can_edit": can_edit,
+        "can_close": is_open and can_edit,
+        "can_adjust": has_role(request.user, *ADJUSTMENT_PREPARERS),
+        "can_write_notes": can_write_notes,
+        "note_form": note_form or (AccountNoteForm() if can_write_notes else None),
     }
-    return render(request, "utility_billing/account_detail.html", context)
+    template = "utility_billing/account_detail.html"
+    return render(request, template + ("#tabs" if fragment_wanted(request) else ""), context)
 
 
 def _move_in(form, new_form) -> MoveIn:

@@ -90,6 +90,12 @@ class UtilityBillingConfig(AppConfig):
         # (one per fund).
         register_subledger(Subledger.UTILITY_AR, module="utility_billing", total_at=subledger_total)
 
+        # Payments at the counter, by mail and lockbox: an account, oldest bill first.
+        from millbrae_finance.payment_targets import register_payment_target
+        from utility_billing.services.payments import UtilityAccountTarget
+
+        register_payment_target(UtilityAccountTarget())
+
         # Meters and reads
         from utility_billing.permissions import METER_WORKERS
         from utility_billing.queries.reads import exception_work

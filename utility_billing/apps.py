@@ -95,6 +95,11 @@ class UtilityBillingConfig(AppConfig):
         from utility_billing.services.payments import UtilityAccountTarget
 
         register_payment_target(UtilityAccountTarget())
+        # Utility AR in the aging report, beside receivables' own.
+        from millbrae_finance.aging_sections import register_aging_section
+        from utility_billing.queries.aging import SECTION_KEY, utility_aging
+
+        register_aging_section(SECTION_KEY, utility_aging)
 
         # Meters and reads
         from utility_billing.permissions import METER_WORKERS

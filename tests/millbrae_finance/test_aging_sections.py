@@ -1,6 +1,8 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from millbrae_finance.aging_sections import (
     AgingLine,
     AgingSection,
@@ -17,6 +19,7 @@ def test_buckets_cover_every_day_as_the_receivables_aging_counts_them():
     ]  # fmt: skip
 
 
+@pytest.mark.django_db
 def test_a_registered_section_is_aged_on_the_day_asked():
     def build(as_of: dt.date) -> AgingSection:
         line = AgingLine("Lee", "X1", 1, [Decimal("5.00"), *[Decimal("0.00")] * 4], Decimal("-1"))

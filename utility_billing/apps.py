@@ -95,6 +95,14 @@ class UtilityBillingConfig(AppConfig):
         from utility_billing.services.payments import UtilityAccountTarget
 
         register_payment_target(UtilityAccountTarget())
+        from utility_billing.queries.settlements import deposits_held_total
+        from utility_billing.services.settlements import UtilityDepositTarget
+
+        register_payment_target(UtilityDepositTarget())
+        # Customer deposits held: the deposits control account equals the deposits held.
+        register_subledger(
+            Subledger.DEPOSITS, module="utility_billing", total_at=deposits_held_total
+        )
         # Utility AR in the aging report, beside receivables' own.
         from millbrae_finance.aging_sections import register_aging_section
         from utility_billing.queries.aging import SECTION_KEY, utility_aging

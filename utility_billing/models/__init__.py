@@ -47,6 +47,14 @@ from utility_billing.models.rates import (
     RateVersionStatus,
 )
 from utility_billing.models.read_imports import ReadImport, ReadImportStatus
+from utility_billing.models.settlements import (
+    DepositStatus,
+    OwnerNotice,
+    OwnerNoticeStatus,
+    ReferralStatus,
+    UtilityCollectionReferral,
+    UtilityDeposit,
+)
 
 __all__ = [
     "AccountRole",
@@ -61,6 +69,7 @@ __all__ = [
     "ChargeKind",
     "Cycle",
     "DepositRule",
+    "DepositStatus",
     "ExceptionCode",
     "ExceptionStatus",
     "Meter",
@@ -68,6 +77,8 @@ __all__ = [
     "MeterSize",
     "MeterStatus",
     "MeterType",
+    "OwnerNotice",
+    "OwnerNoticeStatus",
     "RateCharge",
     "RateSchedule",
     "RateVersion",
@@ -76,6 +87,7 @@ __all__ = [
     "ReadImportStatus",
     "ReadKind",
     "ReadSource",
+    "ReferralStatus",
     "ServiceClass",
     "ServiceKind",
     "ServiceLocation",
@@ -83,6 +95,8 @@ __all__ = [
     "ServiceOrderKind",
     "ServiceOrderStatus",
     "UtilityAccount",
+    "UtilityCollectionReferral",
+    "UtilityDeposit",
     "UtilityTransaction",
     "UtilityTransactionKind",
 ]

@@ -99,6 +99,24 @@ class UtilityBillingConfig(AppConfig):
         from utility_billing.services.settlements import UtilityDepositTarget
 
         register_payment_target(UtilityDepositTarget())
+        # Owners told of a tenant's bill past due: a list of notices to send.
+        from utility_billing.queries.settlements import owner_notice_work
+        from utility_billing.services.accounts import ACCOUNT_EDITORS
+
+        register_nav_item(
+            label="Owner notices",
+            url_name="utility_billing:owner_notice_list",
+            section="Utility billing",
+        )
+        register_work_queue(
+            WorkQueue(
+                key="utility-owner-notices",
+                title="Owner notices to send",
+                roles=ACCOUNT_EDITORS,
+                items=owner_notice_work,
+                list_url_name="utility_billing:owner_notice_list",
+            )
+        )
         # Customer deposits held: the deposits control account equals the deposits held.
         register_subledger(
             Subledger.DEPOSITS, module="utility_billing", total_at=deposits_held_total

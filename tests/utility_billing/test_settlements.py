@@ -191,3 +191,29 @@ def test_owners_are_told_of_a_tenant_bill_past_due(billing, ub_users):
     with pytest.raises(ValidationError):
         record_owner_notices(datetime.date(2027, 2, 1), actor=ub_users["tech"])
     assert SECOND_END
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 10, 12, 0), tick=False)
+def test_the_owner_notice_page_records_lists_and_marks_sent(client, billing, ub_users):
+    from django.urls import reverse
+
+    url = reverse("utility_billing:owner_notice_list")
+    client.force_login(ub_users["tech"])
+    bad = client.post(url, {"record": "1", "as_of": "2027-02-30"})
+    assert bad.status_code == 200 and "Enter a valid date." in bad.content.decode()
+    future = client.post(url, {"record": "1", "as_of": "2027-02-01"})
+    assert future.status_code == 200 and "today or a past day" in future.content.decode()
+    assert client.post(url, {"record": "1", "as_of": "2027-01-05"}).status_code == 302
+    notice = OwnerNotice.objects.get()
+    page = client.get(url).content.decode()
+    assert billing["accounts"]["A6"].number in page and "$144.80" in page
+    assert client.post(url, {"sent": "1", "notice": [str(notice.pk)]}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == "sent"
+    by_owner = client.get(url, {"account": billing["accounts"]["A6"].number, "status": "sent"})
+    assert billing["accounts"]["A1"].number in by_owner.content.decode()
+    client.force_login(ub_users["auditor"])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"record": "1", "as_of": "2027-01-05"}).status_code == 403
+    client.force_login(ub_users["admin"])
+    assert client.get(url).status_code == 403

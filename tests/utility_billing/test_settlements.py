@@ -35,7 +35,7 @@ from utility_billing.models import (
     UtilityDeposit,
     UtilityTransaction,
 )
-from utility_billing.queries.settlements import owner_notices
+from utility_billing.queries.settlements import move_out_money, owner_notices
 from utility_billing.services.accounts import MoveOut, close_account
 from utility_billing.services.owner_notices import (
     mark_owner_notices_sent,
@@ -152,6 +152,9 @@ def test_a_balance_left_after_the_deposit_is_referred_to_collection(billing, ub_
     assert set(applied.values_list("bill_id", flat=True)) == {october.pk}
     assert not UtilityTransaction.objects.filter(account=a1, kind="refund").exists()
     assert _row(Subledger.UTILITY_AR).reconciles
+    panel = move_out_money(a1)
+    assert (panel.referral, panel.deposit_held) == (referral, 0)
+    assert [d.status for d in panel.deposits] == [DepositStatus.APPLIED]
 
 
 def test_a_closed_account_without_a_deposit_is_settled_once(billing, ub_users):

@@ -1,13 +1,21 @@
 """Reads of deposits, collection referrals and owner notices."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from millbrae_finance.money import ZERO
-from utility_billing.models import OwnerNotice, OwnerNoticeStatus, UtilityAccount, UtilityDeposit
+from utility_billing.models import (
+    DepositStatus,
+    OwnerNotice,
+    OwnerNoticeStatus,
+    UtilityAccount,
+    UtilityCollectionReferral,
+    UtilityDeposit,
+)
 
 
 def deposits_held_total(as_of: dt.date) -> Decimal:
@@ -43,3 +51,26 @@ def owner_notice_work(user) -> list[tuple[str, str]]:
         )
         for n in rows
     ]
+
+
+@dataclass
+class MoveOutMoney:
+    """What the account page's deposits panel shows: deposits (held and settled), the
+    collection referral of a final bill's balance, and notices about a tenant (for an
+    owner's account)."""
+
+    deposits: list[UtilityDeposit]
+    deposit_held: Decimal
+    referral: UtilityCollectionReferral | None
+    owner_notices: list[OwnerNotice]
+
+
+def move_out_money(account: UtilityAccount) -> MoveOutMoney:
+    """An account's deposits, referral and owner notices (three queries)."""
+    deposits = list(account.deposits.order_by("-received_date", "-id"))
+    return MoveOutMoney(
+        deposits=deposits,
+        deposit_held=sum((d.amount for d in deposits if d.status == DepositStatus.HELD), ZERO),
+        referral=UtilityCollectionReferral.objects.filter(account=account).first(),
+        owner_notices=list(owner_notices(owner_account=account)[:20]),
+    )

@@ -31,11 +31,13 @@ def _printed(printed_by: str) -> dict:
     return {"printed_at": timezone.now(), "printed_by": printed_by}
 
 
-def aging_pdf(report: AgingReport, *, printed_by: str) -> PdfDocument:
-    """The aging report as printed."""
+def aging_pdf(report: AgingReport, *, printed_by: str, sections: Sequence = ()) -> PdfDocument:
+    """The aging report as printed, with the sections other modules registered (utility
+    AR) that have lines."""
+    shown = [section for section in sections if section.lines]
     return PdfDocument(
         "receivables/pdf/aging.html",
-        {"report": report, **_printed(printed_by)},
+        {"report": report, "sections": shown, **_printed(printed_by)},
         filename=f"aging-{report.as_of:%Y%m%d}.pdf",
     )
 

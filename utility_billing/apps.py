@@ -90,6 +90,43 @@ class UtilityBillingConfig(AppConfig):
         # (one per fund).
         register_subledger(Subledger.UTILITY_AR, module="utility_billing", total_at=subledger_total)
 
+        # Payments at the counter, by mail and lockbox: an account, oldest bill first.
+        from millbrae_finance.payment_targets import register_payment_target
+        from utility_billing.services.payments import UtilityAccountTarget
+
+        register_payment_target(UtilityAccountTarget())
+        from utility_billing.queries.settlements import deposits_held_total
+        from utility_billing.services.settlements import UtilityDepositTarget
+
+        register_payment_target(UtilityDepositTarget())
+        # Owners told of a tenant's bill past due: a list of notices to send.
+        from utility_billing.queries.settlements import owner_notice_work
+        from utility_billing.services.accounts import ACCOUNT_EDITORS
+
+        register_nav_item(
+            label="Owner notices",
+            url_name="utility_billing:owner_notice_list",
+            section="Utility billing",
+        )
+        register_work_queue(
+            WorkQueue(
+                key="utility-owner-notices",
+                title="Owner notices to send",
+                roles=ACCOUNT_EDITORS,
+                items=owner_notice_work,
+                list_url_name="utility_billing:owner_notice_list",
+            )
+        )
+        # Customer deposits held: the deposits control account equals the deposits held.
+        register_subledger(
+            Subledger.DEPOSITS, module="utility_billing", total_at=deposits_held_total
+        )
+        # Utility AR in the aging report, beside receivables' own.
+        from millbrae_finance.aging_sections import register_aging_section
+        from utility_billing.queries.aging import SECTION_KEY, utility_aging
+
+        register_aging_section(SECTION_KEY, utility_aging)
+
         # Meters and reads
         from utility_billing.permissions import METER_WORKERS
         from utility_billing.queries.reads import exception_work

@@ -8,6 +8,7 @@ from utility_billing.views import (
     leak_policies,
     locations,
     meters,
+    owner_notices,
     rates,
     reads,
     service_orders,
@@ -16,6 +17,7 @@ from utility_billing.views import (
 app_name = "utility_billing"
 
 urlpatterns = [
+    path("owner-notices/", owner_notices.owner_notice_list, name="owner_notice_list"),
     path("rates/", rates.rate_schedule_list, name="rate_schedule_list"),
     path("rates/new/", rates.rate_schedule_create, name="rate_schedule_create"),
     path("rates/accounts/", rates.revenue_account_search, name="revenue_account_search"),

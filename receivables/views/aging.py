@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from millbrae_finance.aging_sections import aging_sections
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.roles import FINANCE_STAFF, Role, has_role, role_required
 from receivables import documents
 from receivables.forms.aging import AgingForm, AsOfForm, NoticeDateForm, StatementForm
 from receivables.models import Customer
-from receivables.queries.aging import BUCKETS, AgingBy, aging, customers_with_balance
+from receivables.queries.aging import BUCKETS, AgingBy, AgingKind, aging, customers_with_balance
 from receivables.queries.dunning import REFERRAL_BUSINESS_DAYS, notice_runs, plan_notices
 from receivables.tasks import start_notice_run, start_notices_pdf, start_statement_batch
 
@@ -38,15 +39,22 @@ def _bind(request: HttpRequest, form_class: type[Form]) -> Form:
 def aging_report(request: HttpRequest) -> HttpResponse:
     form = _bind(request, AgingForm)
     report = aging(**form.cleaned_data) if form.is_valid() else None
+    # Receivables kept by other modules (utility AR) age in their own sections.
+    sections = []
+    if report is not None and report.kind == AgingKind.ALL:
+        sections = aging_sections(report.as_of)
     output = request.GET.get("format")
     if report is not None and output == "csv":
-        return csv_response(f"aging-{report.as_of:%Y%m%d}.csv", *_aging_csv(report))
+        header, rows = _aging_csv(report)
+        rows += _sections_csv(sections)
+        return csv_response(f"aging-{report.as_of:%Y%m%d}.csv", header, rows)
     if report is not None and output == "pdf":
-        return documents.aging_pdf(report, printed_by=request.user.get_username()).response()
+        printed_by = request.user.get_username()
+        return documents.aging_pdf(report, printed_by=printed_by, sections=sections).response()
     page = None
     if report is not None:
         page = Paginator(report.rows, AGING_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "report": report, "page": page}
+    context = {"form": form, "report": report, "page": page, "sections": sections}
     return render(request, "receivables/aging.html", context)
 
 
@@ -58,6 +66,23 @@ def _aging_csv(report) -> tuple[list[str], list[list]]:
         return header, [[r.label, r.documents, *r.buckets, r.total] for r in lines]
     header = ["customer", "name", "documents", *buckets, "total"]
     return header, [[r.number, r.label, r.documents, *r.buckets, r.total] for r in lines]
+
+
+def _sections_csv(sections) -> list[list]:
+    """Each section that has lines, after the receivables rows: a blank row, its own
+    heading row (it has a credit column), its lines and its total."""
+    rows: list[list] = []
+    buckets = [label for _, label in BUCKETS]
+    for section in sections:
+        if not section.lines:
+            continue
+        rows.append([])
+        rows.append([section.title, "name", "items", *buckets, "credit", "total"])
+        for line in [*section.lines, section.total]:
+            rows.append(
+                [line.number, line.label, line.items, *line.buckets, line.credit, line.total]
+            )
+    return rows
 
 
 @role_required(STATEMENT_READERS)

@@ -54,6 +54,14 @@ from utility_billing.models.rates import (
     RateVersionStatus,
 )
 from utility_billing.models.read_imports import ReadImport, ReadImportStatus
+from utility_billing.models.settlements import (
+    DepositStatus,
+    OwnerNotice,
+    OwnerNoticeStatus,
+    ReferralStatus,
+    UtilityCollectionReferral,
+    UtilityDeposit,
+)
 
 __all__ = [
     "AccountNote",
@@ -71,6 +79,7 @@ __all__ = [
     "ChargeKind",
     "Cycle",
     "DepositRule",
+    "DepositStatus",
     "ExceptionCode",
     "ExceptionStatus",
     "LeakAdjustmentPolicy",
@@ -79,6 +88,8 @@ __all__ = [
     "MeterSize",
     "MeterStatus",
     "MeterType",
+    "OwnerNotice",
+    "OwnerNoticeStatus",
     "RateCharge",
     "RateSchedule",
     "RateVersion",
@@ -87,6 +98,7 @@ __all__ = [
     "ReadImportStatus",
     "ReadKind",
     "ReadSource",
+    "ReferralStatus",
     "ServiceClass",
     "ServiceKind",
     "ServiceLocation",
@@ -95,6 +107,8 @@ __all__ = [
     "ServiceOrderStatus",
     "UtilityAccount",
     "UtilityAdjustment",
+    "UtilityCollectionReferral",
+    "UtilityDeposit",
     "UtilityTransaction",
     "UtilityTransactionKind",
 ]

@@ -20,9 +20,12 @@ last day, and the next period starts the day after. An account that moved in dur
 period bills from its start date, and the reads after it (the move-in read measured the
 previous occupant's use).
 
-Not yet: final bills. A run bills active accounts; an account closed at move-out (its
-final read, its deposit applied) is billed by the move-out itself, which comes with the
-account screens.
+Final bills. A run bills the cycle's active accounts and its closed ones (moved out,
+final bill due) whose move-out day falls on or after the period's start: a closed
+account is billed from the period's start (its last bill ended the day before) to its
+move-out day, on its final read. Posting the run settles it (services/settlements.py).
+A closed account whose move-out day is before the period (billed past it already) is not
+selected.
 """
 
 import datetime as dt
@@ -62,24 +65,35 @@ MEMO_LIMIT = 50_000
 ANY_METER_SIZE = MeterSize.SIZE_5_8
 SERVICE_ORDER = ("water", "sewer", "storm_drain", "fire_line")
 
-ACCOUNTS_SQL = """
+# The accounts a run selects: active ones, and closed ones waiting for their final bill.
+SELECTED = "(a.status = 'active' OR (a.status = 'closed' AND a.end_date >= %(start)s))"
+
+ACCOUNTS_SQL = (
+    """
 SELECT a.id, a.number, a.start_date, a.end_date, a.location_id, a.winter_average_hcf,
        l.service_class
   FROM utility_billing_utilityaccount a
   JOIN utility_billing_servicelocation l ON l.id = a.location_id
- WHERE l.cycle_id = %(cycle)s AND a.status = 'active'
+ WHERE l.cycle_id = %(cycle)s AND """
+    + SELECTED
+    + """
  ORDER BY a.id
 """
+)
 
-SERVICES_SQL = """
+SERVICES_SQL = (
+    """
 SELECT s.account_id, s.kind, s.rate_schedule_id, s.start_date, s.end_date
   FROM utility_billing_accountservice s
   JOIN utility_billing_utilityaccount a ON a.id = s.account_id
   JOIN utility_billing_servicelocation l ON l.id = a.location_id
- WHERE l.cycle_id = %(cycle)s AND a.status = 'active'
+ WHERE l.cycle_id = %(cycle)s AND """
+    + SELECTED
+    + """
    AND s.start_date <= %(end)s AND (s.end_date IS NULL OR s.end_date >= %(start)s)
  ORDER BY s.account_id, s.start_date, s.id
 """
+)
 
 # The meter in service at each location (the latest installed, should there be two).
 METERS_SQL = """
@@ -100,28 +114,36 @@ SELECT r.location_id, r.id, r.read_date, r.consumption, r.exception_status, r.ki
  ORDER BY r.location_id, r.read_date, r.id
 """
 
-BALANCES_SQL = """
+BALANCES_SQL = (
+    """
 SELECT t.account_id, SUM(t.amount)
   FROM utility_billing_utilitytransaction t
   JOIN utility_billing_utilityaccount a ON a.id = t.account_id
   JOIN utility_billing_servicelocation l ON l.id = a.location_id
- WHERE l.cycle_id = %(cycle)s AND a.status = 'active'
+ WHERE l.cycle_id = %(cycle)s AND """
+    + SELECTED
+    + """
  GROUP BY t.account_id
 """
+)
 
 # Days of the period an account was billed for already, by a run of any cycle (a
 # location moved from one cycle to another) that was not discarded.
-ALREADY_BILLED_SQL = """
+ALREADY_BILLED_SQL = (
+    """
 SELECT DISTINCT ON (b.account_id) b.account_id, r.id, b.period_start, b.period_end
   FROM utility_billing_bill b
   JOIN utility_billing_billrun r ON r.id = b.run_id
   JOIN utility_billing_utilityaccount a ON a.id = b.account_id
   JOIN utility_billing_servicelocation l ON l.id = a.location_id
- WHERE l.cycle_id = %(cycle)s AND a.status = 'active'
+ WHERE l.cycle_id = %(cycle)s AND """
+    + SELECTED
+    + """
    AND r.status <> 'discarded' AND r.id <> %(run)s
    AND b.period_start <= %(end)s AND b.period_end >= %(start)s
  ORDER BY b.account_id, b.period_end DESC
 """
+)
 
 NEXT_BILL_IDS_SQL = (
     "SELECT nextval(pg_get_serial_sequence('utility_billing_bill', 'id'))"

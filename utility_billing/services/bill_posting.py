@@ -29,7 +29,8 @@ from django.utils import timezone
 from ledger.models import Account, Subledger
 from ledger.queries.calendar import period_for_date
 from ledger.services import EntrySpec, LineSpec, post_entries
-from utility_billing.models import BillRun, BillRunStatus
+from utility_billing.models import AccountStatus, Bill, BillRun, BillRunStatus
+from utility_billing.services.settlements import settle_final_bill
 
 SOURCE_MODULE = "utility_billing"
 # Bills whose movements are written per statement (and per progress report).
@@ -180,6 +181,20 @@ def post_bill_run(
                     done += cursor.fetchone()[0]
                     if progress is not None:
                         progress(done, bills)
+        # Final bills: each closed account billed by this run is settled now (deposit
+        # applied, credit refunded or balance referred), in account order.
+        closed = (
+            Bill.objects.filter(run=run, account__status=AccountStatus.CLOSED)
+            .order_by("account_id")
+            .values_list("account_id", flat=True)
+        )
+        for account_id in list(closed):
+            settle_final_bill(
+                account_id,
+                on_date=run.bill_date,
+                prepared_by=run.prepared_by,
+                approved_by=run.approved_by,
+            )
         run.status = BillRunStatus.POSTED
         run.posted_at = timezone.now()
         run.error = ""

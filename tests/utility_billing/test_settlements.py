@@ -1,0 +1,222 @@
+"""Money at move-out: a deposit taken at the counter is held in the deposits liability;
+the closed account's final bill (the next run of its cycle, to its move-out day on its
+final read) applies it, refunds a credit left or refers a balance left to collection, and
+the account is final billed; all posted, once. And owners told of a tenant's bill past
+due."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+
+from ledger.models import Account, JournalLine, Subledger
+from ledger.reconciliation import reconciliation
+from millbrae_finance.payment_targets import payment_target_type
+from tests.receivables.conftest import revenue_account
+from tests.utility_billing.billing_helpers import read
+from tests.utility_billing.payment_helpers import (
+    SECOND_BILL_DATE,
+    SECOND_END,
+    billed,
+    pay,
+    post_second_run,
+)
+from utility_billing.models import (
+    AccountRole,
+    AccountStatus,
+    Bill,
+    DepositStatus,
+    Meter,
+    OwnerNotice,
+    UtilityCollectionReferral,
+    UtilityDeposit,
+    UtilityTransaction,
+)
+from utility_billing.queries.settlements import move_out_money, owner_notices
+from utility_billing.services.accounts import MoveOut, close_account
+from utility_billing.services.owner_notices import (
+    mark_owner_notices_sent,
+    record_owner_notices,
+)
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+MOVE_OUT = datetime.date(2026, 11, 20)
+PAY_DAY = datetime.date(2026, 11, 15)
+
+
+@pytest.fixture
+def billing(ub_users):
+    billing = billed(ub_users)
+    # The deposits liability and refunds payable of the water fund.
+    deposits = revenue_account("501-0000-2210")
+    deposits.control_subledger = Subledger.DEPOSITS
+    deposits.save()
+    revenue_account("501-0000-2220")
+    for account in billing["accounts"].values():
+        account.deposit_required = D("100.00")
+        account.save()
+    return billing
+
+
+def _deposit(account, amount, *, key, users):
+    return pay(
+        account.number, amount, key=key, actor=users["clerk"], on=PAY_DAY, kind="utility-deposit"
+    )
+
+
+def _row(subledger, on=SECOND_BILL_DATE):
+    return {r.subledger: r for r in reconciliation(on)}[subledger]
+
+
+def _final_bill(billing, users, account, consumption="5"):
+    """Move the account out on 11/20 with a final read, and post the next run."""
+    close_account(account, MoveOut(end_date=MOVE_OUT), actor=users["tech"])
+    meter = Meter.objects.get(serial=f"M-{_name(billing, account)}")
+    read(meter, MOVE_OUT, consumption, users["tech"], reading="1003")
+    run = post_second_run(billing, users)
+    account.refresh_from_db()
+    return Bill.objects.filter(run=run, account=account).first()
+
+
+def _name(billing, account):
+    return next(name for name, a in billing["accounts"].items() if a.pk == account.pk)
+
+
+def test_a_deposit_is_taken_once_and_held_in_the_deposits_liability(billing, ub_users):
+    a1 = billing["accounts"]["A1"]
+    target = payment_target_type("utility-deposit")
+    assert target.amount_due(a1.number, as_of=PAY_DAY) == D("100.00")
+    lines = _deposit(a1, "100.00", key="dep-1", users=ub_users)
+    assert [(line.account.number, line.amount) for line in lines] == [
+        ("501-0000-2210", D("-100.00"))
+    ]
+    assert _deposit(a1, "100.00", key="dep-1", users=ub_users) == lines
+    assert UtilityDeposit.objects.filter(account=a1, status=DepositStatus.HELD).count() == 1
+    assert target.amount_due(a1.number, as_of=PAY_DAY) == 0
+    with pytest.raises(ValidationError) as refused:
+        target.apply_payment(
+            a1.number, amount=D("5.00"), as_of=PAY_DAY, receipt="R", actor=ub_users["clerk"],
+            payment_key="dep-2",
+        )  # fmt: skip
+    assert "amount" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        target.apply_payment(
+            a1.number, amount=D("100.00"), as_of=PAY_DAY, receipt="R", actor=ub_users["clerk"],
+            payment_key="dep-1-other",
+        )  # fmt: skip
+    row = _row(Subledger.DEPOSITS, PAY_DAY)
+    assert (row.gl_balance, row.subledger_total, row.reconciles) == (D("100.00"), D("100.00"), True)
+
+
+def test_the_final_bill_applies_the_deposit_and_refunds_the_rest(billing, ub_users):
+    a1 = billing["accounts"]["A1"]
+    _deposit(a1, "100.00", key="dep-3", users=ub_users)
+    pay(a1.number, "144.80", key="pay-3", actor=ub_users["clerk"], on=PAY_DAY)
+    bill = _final_bill(billing, ub_users, a1)
+    # Billed from the period's start to the move-out day on the final read.
+    assert (bill.period_start, bill.period_end) == (datetime.date(2026, 11, 6), MOVE_OUT)
+    assert a1.status == AccountStatus.FINAL_BILLED
+    applied = UtilityTransaction.objects.filter(account=a1, kind="deposit_applied")
+    assert applied.aggregate(t=Sum("amount"))["t"] == D("-100.00")
+    assert set(applied.exclude(bill=None).values_list("bill_id", flat=True)) == {bill.pk}
+    refund = UtilityTransaction.objects.get(account=a1, kind="refund")
+    assert refund.amount == D("100.00") - bill.amount
+    assert a1.transactions.aggregate(t=Sum("amount"))["t"] == 0
+    deposit = UtilityDeposit.objects.get(account=a1)
+    assert (deposit.status, deposit.settled_on) == (DepositStatus.APPLIED, SECOND_BILL_DATE)
+    payable = Account.objects.get(number="501-0000-2220")
+    assert JournalLine.objects.filter(account=payable).aggregate(t=Sum("amount"))["t"] == -(
+        refund.amount
+    )
+    assert not UtilityCollectionReferral.objects.filter(account=a1).exists()
+    for subledger in (Subledger.UTILITY_AR, Subledger.DEPOSITS):
+        assert _row(subledger).reconciles, subledger
+    assert _row(Subledger.DEPOSITS).gl_balance == 0
+
+
+def test_a_balance_left_after_the_deposit_is_referred_to_collection(billing, ub_users):
+    a1 = billing["accounts"]["A1"]
+    _deposit(a1, "50.00", key="dep-4", users=ub_users)
+    bill = _final_bill(billing, ub_users, a1)
+    assert a1.status == AccountStatus.FINAL_BILLED
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    assert referral.amount == D("144.80") + bill.amount - D("50.00")
+    assert referral.amount == a1.transactions.aggregate(t=Sum("amount"))["t"]
+    # Oldest bill first: the deposit went to October's bill.
+    october = Bill.objects.get(account=a1, run=billing["runs"][0])
+    applied = UtilityTransaction.objects.filter(account=a1, kind="deposit_applied")
+    assert set(applied.values_list("bill_id", flat=True)) == {october.pk}
+    assert not UtilityTransaction.objects.filter(account=a1, kind="refund").exists()
+    assert _row(Subledger.UTILITY_AR).reconciles
+    panel = move_out_money(a1)
+    assert (panel.referral, panel.deposit_held) == (referral, 0)
+    assert [d.status for d in panel.deposits] == [DepositStatus.APPLIED]
+
+
+def test_a_closed_account_without_a_deposit_is_settled_once(billing, ub_users):
+    a2 = billing["accounts"]["A2"]
+    close_account(a2, MoveOut(end_date=MOVE_OUT), actor=ub_users["tech"])
+    read(Meter.objects.get(serial="M-A2"), MOVE_OUT, "3", ub_users["tech"], reading="1003")
+    run = post_second_run(billing, ub_users)
+    a2.refresh_from_db()
+    assert a2.status == AccountStatus.FINAL_BILLED
+    assert Bill.objects.filter(run=run, account=a2).exists()
+    assert UtilityCollectionReferral.objects.get(account=a2).amount > 0
+    # Posted again: nothing more.
+    from utility_billing.services.bill_posting import post_bill_run
+
+    movements = UtilityTransaction.objects.count()
+    post_bill_run(run.pk)
+    assert UtilityTransaction.objects.count() == movements
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 10, 12, 0), tick=False)
+def test_owners_are_told_of_a_tenant_bill_past_due(billing, ub_users):
+    a1 = billing["accounts"]["A1"]  # a tenant; A6 is the owner at the same location
+    owner = billing["accounts"]["A6"]
+    assert (a1.role, owner.role) == (AccountRole.TENANT, AccountRole.OWNER)
+    october = Bill.objects.get(account=a1, run=billing["runs"][0])  # due 12/01
+    assert record_owner_notices(datetime.date(2026, 12, 31), actor=ub_users["tech"]) == 0
+    assert record_owner_notices(datetime.date(2027, 1, 5), actor=ub_users["tech"]) == 1
+    notice = OwnerNotice.objects.get()
+    assert (notice.owner_account, notice.tenant_account, notice.bill) == (owner, a1, october)
+    assert (notice.amount_past_due, notice.days_past_due) == (D("144.80"), 35)
+    # Again: nothing new; a bill paid is not noticed.
+    assert record_owner_notices(datetime.date(2027, 1, 6), actor=ub_users["tech"]) == 0
+    assert list(owner_notices(owner_account=owner)) == [notice]
+    assert mark_owner_notices_sent([notice.pk], actor=ub_users["tech"]) == 1
+    notice.refresh_from_db()
+    assert notice.status == "sent" and notice.sent_by == ub_users["tech"]
+    with pytest.raises(ValidationError):
+        record_owner_notices(datetime.date(2027, 2, 1), actor=ub_users["tech"])
+    assert SECOND_END
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 10, 12, 0), tick=False)
+def test_the_owner_notice_page_records_lists_and_marks_sent(client, billing, ub_users):
+    from django.urls import reverse
+
+    url = reverse("utility_billing:owner_notice_list")
+    client.force_login(ub_users["tech"])
+    bad = client.post(url, {"record": "1", "as_of": "2027-02-30"})
+    assert bad.status_code == 200 and "Enter a valid date." in bad.content.decode()
+    future = client.post(url, {"record": "1", "as_of": "2027-02-01"})
+    assert future.status_code == 200 and "today or a past day" in future.content.decode()
+    assert client.post(url, {"record": "1", "as_of": "2027-01-05"}).status_code == 302
+    notice = OwnerNotice.objects.get()
+    page = client.get(url).content.decode()
+    assert billing["accounts"]["A6"].number in page and "$144.80" in page
+    assert client.post(url, {"sent": "1", "notice": [str(notice.pk)]}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == "sent"
+    by_owner = client.get(url, {"account": billing["accounts"]["A6"].number, "status": "sent"})
+    assert billing["accounts"]["A1"].number in by_owner.content.decode()
+    client.force_login(ub_users["auditor"])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"record": "1", "as_of": "2027-01-05"}).status_code == 403
+    client.force_login(ub_users["admin"])
+    assert client.get(url).status_code == 403

@@ -2,6 +2,7 @@ from django.urls import path
 
 from utility_billing.views import (
     accounts,
+    bill_prints,
     bill_runs,
     calculator,
     locations,
@@ -91,4 +92,12 @@ urlpatterns = [
     path("bill-runs/<int:pk>/approve/", bill_runs.bill_run_approve, name="bill_run_approve"),
     path("bill-runs/<int:pk>/discard/", bill_runs.bill_run_discard, name="bill_run_discard"),
     path("bills/<int:pk>/", bill_runs.bill_detail, name="bill_detail"),
+    # Bill PDFs: one bill, and a posted run's print file for the mail vendor
+    path("bills/<int:pk>/pdf/", bill_prints.bill_pdf, name="bill_pdf"),
+    path("bill-runs/<int:pk>/print/", bill_prints.bill_run_print, name="bill_run_print"),
+    path(
+        "bill-runs/<int:pk>/print/file/",
+        bill_prints.bill_run_print_file,
+        name="bill_run_print_file",
+    ),
 ]

@@ -2,6 +2,7 @@
 meters and reads, rate schedules, bill runs and the utility AR subledger. Import models
 from here (`utility_billing.models`)."""
 
+from utility_billing.models.bill_prints import BillPrintChunk, BillPrintFile
 from utility_billing.models.bills import (
     Bill,
     BillExceptionReason,
@@ -55,6 +56,8 @@ __all__ = [
     "Bill",
     "BillExceptionReason",
     "BillLine",
+    "BillPrintChunk",
+    "BillPrintFile",
     "BillRun",
     "BillRunException",
     "BillRunStatus",

@@ -110,13 +110,10 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def consumption_chart(
-    months: list[MonthUse], *, unit: str = "HCF", ident: str = "use-chart"
-) -> ConsumptionChart:
+def consumption_chart(months: list[MonthUse], *, unit: str = "HCF") -> ConsumptionChart:
     """The SVG bar chart of these months (the last one is the month billed, drawn dark).
     Styled by presentation attributes, not CSS: WeasyPrint draws inline SVG with the
-    SVG's own styles only. `ident` makes its title's and description's ids unique on a
-    page (a print file holds many bills)."""
+    SVG's own styles only."""
     highest = max((m.hcf for m in months if m.hcf is not None), default=Decimal(0))
     top, step = _axis_top(highest)
     plot_w = WIDTH - LEFT - RIGHT
@@ -137,9 +134,11 @@ def consumption_chart(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="use-chart" role="img" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'aria-labelledby="{ident}-title {ident}-desc" font-family="DejaVu Sans, sans-serif">',
-        f'<title id="{ident}-title">Water use, {first:%b %Y} to {last:%b %Y}</title>',
-        f'<desc id="{ident}-desc">{escape(summary)}</desc>',
+        'font-family="DejaVu Sans, sans-serif">',
+        # Its accessible name and description (no ids: WeasyPrint makes an anchor of
+        # each, and a print file holds thousands of charts).
+        f"<title>Water use, {first:%b %Y} to {last:%b %Y}</title>",
+        f"<desc>{escape(summary)}</desc>",
     ]
     # The y axis: gridlines at each step, its figures, and its title.
     value = Decimal(0)

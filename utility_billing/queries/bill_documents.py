@@ -201,9 +201,7 @@ def bill_documents(bill_ids: Sequence[int]) -> list[BillDocument]:
                     other=other,
                     current_charges=bill.amount,
                 ),
-                chart=consumption_chart(
-                    monthly_use(bill.period_end, history.get(pk, [])), ident=f"use-{pk}"
-                ),
+                chart=consumption_chart(monthly_use(bill.period_end, history.get(pk, []))),
                 mailing=mailing,
                 service_address=service_address,
             )

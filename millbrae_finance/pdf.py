@@ -4,7 +4,11 @@ Nothing is fetched from the network: stylesheets and images resolve through Djan
 static files finders to files on disk, so a PDF renders the same on a LAN with no internet.
 """
 
+import io
+import multiprocessing
 import ssl
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +54,45 @@ def render_pdf(
     """Render a Django template to PDF bytes."""
     html = render_to_string(template_name, context, request=request)
     return HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).write_pdf()
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Lay out an HTML document already rendered from its template: the PDF's bytes and
+    its page count. Needs no database, so it runs in a process of the PDF pool."""
+    document = HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def _start_pdf_process() -> None:
+    # A spawned process starts bare: the settings (from DJANGO_SETTINGS_MODULE, inherited)
+    # and the apps are set up for the static files finders the fetcher uses.
+    import django
+
+    django.setup()
+
+
+def pdf_process_pool(processes: int) -> ProcessPoolExecutor:
+    """Processes that lay out PDFs with `html_to_pdf`, one per core given: WeasyPrint's
+    layout is pure Python and holds the GIL, so threads would take turns on one core.
+    Spawned, not forked: a worker's process holds database connections and threads that
+    a fork would copy half-way."""
+    return ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_pdf_process,
+    )
+
+
+def join_pdfs(parts: Iterable[bytes]) -> bytes:
+    """One PDF of these PDFs' pages, in order (a batch rendered a slice at a time)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def pdf_response(

@@ -71,6 +71,7 @@ class UtilityBillingConfig(AppConfig):
             ),
             ("utility_account_page", "utility_billing.benchmarks.accounts:account_page_workload"),
             ("bill_run", "utility_billing.benchmarks.bill_runs:bill_run_workload"),
+            ("bill_pdf", "utility_billing.benchmarks.bill_pdfs:bill_pdf_workload"),
         ]:
             register_workload(name, workload)
         # Written in bulk (read imports, bill runs, demo and benchmark loads): foreign

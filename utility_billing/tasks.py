@@ -9,6 +9,7 @@ from millbrae_finance.jobs import Job, JobResult, Progress, run_job, start_job
 from utility_billing.models import BillRunStatus, ReadImport, ReadImportStatus
 from utility_billing.services.bill_compute import compute_bill_run
 from utility_billing.services.bill_posting import CHUNK_BILLS, post_bill_run
+from utility_billing.services.bill_prints import render_bill_print, start_bill_print
 from utility_billing.services.bill_runs import mark_bill_run_failed, mark_posting_failed
 from utility_billing.services.read_imports import run_read_import
 
@@ -88,8 +89,26 @@ def _post(job: Job, progress: Progress) -> JobResult:
     except Exception as error:
         mark_posting_failed(run_id, error)
         raise
+    # The bills go to print once posted: the print file renders in a job of its own
+    # (started again, it is the same file and the same job).
+    start_bill_print(run, actor=job.started_by)
     return JobResult(
         url=reverse("utility_billing:bill_run_detail", args=[run.pk]),
         label=f"Bill run {run.reference} posted: {run.bills_count} bills, "
         f"${run.amount_total:,.2f}.",
+    )
+
+
+@task
+def bill_print_job(job_id: int) -> None:
+    """Render a posted run's print file (utility_billing.services.bill_prints)."""
+    run_job(job_id, _bill_print)
+
+
+def _bill_print(job: Job, progress: Progress) -> JobResult:
+    result = render_bill_print(job.params["print_file"], job=job, progress=progress)
+    return JobResult(
+        url=reverse("utility_billing:bill_run_print_file", args=[result.print_file.run_id]),
+        label=f"Print file: {result.bills:,} bill{'s' if result.bills != 1 else ''} "
+        f"(PDF, {result.pages:,} pages)",
     )

@@ -3,6 +3,7 @@ from django.urls import path
 from utility_billing.views import (
     accounts,
     adjustments,
+    bill_prints,
     bill_runs,
     calculator,
     leak_policies,
@@ -112,4 +113,12 @@ urlpatterns = [
     path("adjustments/<int:pk>/reject/", adjustments.adjustment_reject, name="adjustment_reject"),
     path("leak-policy/", leak_policies.leak_policy_list, name="leak_policy_list"),
     path("leak-policy/new/", leak_policies.leak_policy_create, name="leak_policy_create"),
+    # Bill PDFs: one bill, and a posted run's print file for the mail vendor
+    path("bills/<int:pk>/pdf/", bill_prints.bill_pdf, name="bill_pdf"),
+    path("bill-runs/<int:pk>/print/", bill_prints.bill_run_print, name="bill_run_print"),
+    path(
+        "bill-runs/<int:pk>/print/file/",
+        bill_prints.bill_run_print_file,
+        name="bill_run_print_file",
+    ),
 ]

@@ -31,6 +31,10 @@ from django.conf import settings
                 "utility_account_page_p50": "trivial_page_p50",
             },
         ),
+        (
+            "bill_pdf",
+            {"bill_pdf_per_account": "minimal_pdf", "bill_pdf_combined": "minimal_pdf"},
+        ),
     ],
 )
 def test_utility_workload_quick_json_reports_its_figures(workload, figures):

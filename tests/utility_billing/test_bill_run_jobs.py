@@ -136,7 +136,8 @@ def test_a_posting_killed_halfway_finishes_with_a_clean_runs_totals(client, bill
 
 
 def test_two_workers_never_take_the_same_job(billing, ub_users):
-    # Four consecutive months of the cycle: four compute jobs, then four posting jobs.
+    # Four consecutive months of the cycle: four compute jobs, then four posting jobs
+    # (and the four print files they start).
     starts = [
         (datetime.date(2026, 10, 6), datetime.date(2026, 11, 5), datetime.date(2026, 11, 10)),
         (datetime.date(2026, 11, 6), datetime.date(2026, 12, 5), datetime.date(2026, 12, 10)),
@@ -163,9 +164,11 @@ def test_two_workers_never_take_the_same_job(billing, ub_users):
         )
         for n, run in enumerate(runs):
             approve_bill_run(run, idempotency_key=f"post-{n}", actor=ub_users["supervisor"])
+        # Each run posted, then its print file rendered (a job of its own, started by the
+        # posting).
         wait_until(
-            lambda: Job.objects.filter(state=JobState.DONE).count() == 2 * len(runs),
-            "every run to post",
+            lambda: Job.objects.filter(state=JobState.DONE).count() == 3 * len(runs),
+            "every run to post and print",
             workers,
         )
     finally:

@@ -8,6 +8,7 @@ from utility_billing.models.adjustments import (
     LeakAdjustmentPolicy,
     UtilityAdjustment,
 )
+from utility_billing.models.bill_prints import BillPrintChunk, BillPrintFile
 from utility_billing.models.bills import (
     Bill,
     BillExceptionReason,
@@ -73,6 +74,8 @@ __all__ = [
     "Bill",
     "BillExceptionReason",
     "BillLine",
+    "BillPrintChunk",
+    "BillPrintFile",
     "BillRun",
     "BillRunException",
     "BillRunStatus",

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 TABS = [key for key, _, _ in ACCOUNT_TABS]
 # Session, user, groups, the account, its balance, messages... and the tab's own: a page
 # of rows and its count (the Reads tab: the chart's bills too; the summary: services,
-# meter, neighbours).
-MAX_QUERIES = 11
+# meter, neighbours; the Deposits tab: deposits, referral and owner notices too).
+MAX_QUERIES = 12
 
 
 def url(account) -> str:

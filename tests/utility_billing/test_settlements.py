@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.urls import reverse
 
 from ledger.models import Account, JournalLine, Subledger
 from ledger.reconciliation import reconciliation
@@ -220,3 +221,19 @@ def test_the_owner_notice_page_records_lists_and_marks_sent(client, billing, ub_
     assert client.post(url, {"record": "1", "as_of": "2027-01-05"}).status_code == 403
     client.force_login(ub_users["admin"])
     assert client.get(url).status_code == 403
+
+
+def test_the_account_page_deposits_tab_shows_deposits_and_the_referral(billing, ub_users, client):
+    a1 = billing["accounts"]["A1"]
+    _deposit(a1, "50.00", key="dep-tab", users=ub_users)
+    client.force_login(ub_users["tech"])
+    url = reverse("utility_billing:account_detail", args=[a1.pk])
+    held = client.get(url, {"tab": "deposits"}).content.decode()
+    assert "Deposits received" in held and "Held" in held and "50.00" in held
+    assert "Referred to collection" not in held
+    _final_bill(billing, ub_users, a1)
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    settled = client.get(url, {"tab": "deposits"}, headers={"HX-Request": "true"})
+    page = settled.content.decode()
+    assert "Referred to collection" in page and f"{referral.amount:,}" in page
+    assert "Applied" in page and "Deposit applied" in page

@@ -22,6 +22,7 @@ from utility_billing.models import (
     UtilityTransaction,
     UtilityTransactionKind,
 )
+from utility_billing.queries.settlements import move_out_money
 from utility_billing.queries.subledger import account_balance
 
 PER_TAB_PAGE = 25
@@ -83,12 +84,13 @@ def notes_tab(account: UtilityAccount, page: str | None) -> dict[str, Any]:
 
 
 def deposits_tab(account: UtilityAccount, page: str | None) -> dict[str, Any]:
-    """The deposit asked at move-in (or waived), and the movements that applied or
-    refunded it."""
+    """The deposit asked at move-in (or waived), the deposits received (held or settled),
+    the movements that applied or refunded them, a final bill's referral to collection,
+    and (an owner's account) the notices of a tenant's delinquency."""
     movements = UtilityTransaction.objects.filter(account=account, kind__in=DEPOSIT_KINDS).order_by(
         "-transaction_date", "-id"
     )
-    return {"rows": _page(movements, page)}
+    return {"rows": _page(movements, page), "money": move_out_money(account)}
 
 
 def orders_tab(account: UtilityAccount, page: str | None) -> dict[str, Any]:

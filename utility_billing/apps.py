@@ -61,6 +61,7 @@ class UtilityBillingConfig(AppConfig):
                 "utility_billing.demo.accounts:seed_deposit_rules",
                 42,
             ),
+            ("utility_billing_reads", "utility_billing.demo.reads:seed_reads", 43),
         ]:
             register_demo_seeder(name, seeder, order=order)
         # Benchmarks by dotted path too: imported only when manage.py benchmark runs.

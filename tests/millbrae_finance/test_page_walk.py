@@ -36,14 +36,8 @@ NOT_IN_THE_DEMO = {
     # test_statements.py open a job's page and its download.
     "job_detail",
     "job_download",
-    # The demo has no meters or reads yet (issue 10's demo data seeds them);
-    # tests/utility_billing/test_read_views.py opens these pages.
-    "utility_billing:meter_detail",
-    "utility_billing:meter_install",
-    "utility_billing:meter_remove",
-    "utility_billing:meter_change",
-    "utility_billing:read_estimate",
-    "utility_billing:read_detail",
+    # The demo's reads are seeded, not imported from a file;
+    # tests/utility_billing/test_read_views.py opens an import's page.
     "utility_billing:read_import_detail",
     # The demo has no utility accounts to bill yet (their demo data comes with the
     # account screens); tests/utility_billing/test_bill_run_views.py opens a run, its
@@ -62,7 +56,7 @@ def demo_sample(name: str) -> str | None:
 
     from ledger.models import Account, FiscalYear, JournalEntry
     from receivables.models import CreditMemo, Fee, Invoice
-    from utility_billing.models import RateVersion
+    from utility_billing.models import Meter, MeterRead, RateVersion
 
     rows = {
         "ledger:entry_reverse": JournalEntry.objects.order_by("pk"),
@@ -77,6 +71,13 @@ def demo_sample(name: str) -> str | None:
         "receivables:credit_memo_reject": CreditMemo.objects.filter(status="pending"),
         "receivables:fee_edit": Fee.objects.order_by("pk"),
         "utility_billing:rate_version_edit": RateVersion.objects.filter(status="draft"),
+        "utility_billing:meter_detail": Meter.objects.order_by("pk"),
+        # The demo's meter changes left two meters removed: one may go in again.
+        "utility_billing:meter_install": Meter.objects.filter(status="removed"),
+        "utility_billing:meter_remove": Meter.objects.filter(status="installed"),
+        "utility_billing:meter_change": Meter.objects.filter(status="installed"),
+        "utility_billing:read_estimate": Meter.objects.filter(status="installed"),
+        "utility_billing:read_detail": MeterRead.objects.open_exceptions(),
     }
     row = rows[name].order_by("pk").first() if name in rows else None
     return reverse(name, kwargs={"pk": row.pk}) if row else None

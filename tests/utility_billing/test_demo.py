@@ -3,7 +3,7 @@ from decimal import Decimal
 from millbrae_finance.demo import seed_users
 from receivables.demo.customers import seed_customers
 from tests.receivables.conftest import revenue_account
-from utility_billing.demo.accounts import SCHEDULES, seed_accounts, seed_rates
+from utility_billing.demo.accounts import DEMO_LOCATIONS, SCHEDULES, seed_accounts, seed_rates
 from utility_billing.models import (
     AccountService,
     Meter,
@@ -41,13 +41,13 @@ def test_demo_rates_and_accounts_are_added_once_and_bill(db):
     assert not RateVersion.objects.filter(
         status="approved", effective_from=datetime.date(2025, 7, 1), effective_to__isnull=True
     ).exists()
-    assert ServiceLocation.objects.count() == 300
-    assert Meter.objects.filter(status="installed").count() == 300
+    assert ServiceLocation.objects.count() == DEMO_LOCATIONS
+    assert Meter.objects.filter(status="installed").count() == DEMO_LOCATIONS
     assert UtilityAccount.objects.filter(role="tenant").exists()
     # Every location has exactly one account billed for water.
     water = AccountService.objects.filter(kind="water")
-    assert water.values("account__location").distinct().count() == 300
-    assert water.count() == 300
+    assert water.values("account__location").distinct().count() == DEMO_LOCATIONS
+    assert water.count() == DEMO_LOCATIONS
 
     # The demo bills: a single-family home across the July 1 rate change.
     home = water.filter(account__location__service_class="single_family").first().account
@@ -66,3 +66,43 @@ def test_demo_rates_and_accounts_are_added_once_and_bill(db):
         "rates from 07/01/2025",
         "rates from 07/01/2026",
     }
+
+
+def test_demo_reads_are_measured_by_the_validation_path_and_added_once(db):
+    from utility_billing.demo.reads import (
+        HIGH_READS,
+        LOW_READS,
+        MONTHS,
+        TODAY,
+        ZERO_READS,
+        seed_reads,
+    )
+    from utility_billing.models import MeterRead
+
+    _seed()
+    seed_reads(lambda message: None)
+    count = MeterRead.objects.count()
+    seed_reads(lambda message: None)
+    assert MeterRead.objects.count() == count
+    # Every meter's 25 reads (24 months of use), two meter changes' extra reads.
+    assert count >= ServiceLocation.objects.count() * MONTHS
+    assert not MeterRead.objects.filter(read_date__gt=TODAY).exists()
+    # Measured by the real statements: every read has its consumption.
+    assert not MeterRead.objects.filter(consumption__isnull=True).exists()
+    assert MeterRead.objects.filter(rolled_over=True).exists()
+    assert MeterRead.objects.filter(kind="estimated").exists()
+    open_codes = sorted(
+        code
+        for codes in MeterRead.objects.open_exceptions().values_list("exception_codes", flat=True)
+        for code in codes
+    )
+    assert open_codes == sorted(
+        ["high"] * HIGH_READS + ["low"] * LOW_READS + ["zero_occupied"] * ZERO_READS
+    )
+    assert Meter.objects.filter(status="removed").count() >= 1
+    # Winter averages from the reads: residences have one, others none.
+    home = UtilityAccount.objects.filter(location__service_class="single_family").first()
+    assert home.winter_average_hcf is not None and home.winter_average_hcf > 0
+    assert not UtilityAccount.objects.filter(
+        location__service_class="commercial", winter_average_hcf__isnull=False
+    ).exists()

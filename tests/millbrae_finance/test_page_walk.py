@@ -5,13 +5,12 @@ The demo database once answered 500 on the auditor's first page (a model field n
 `items` in the audit trail). Each demo role walks from the home page like a person: the
 navigation, then every link each page shows, each URL pattern (and each of its formats)
 once. Then every URL pattern the role may open but did not reach is opened with a URL
-another role's pages showed. The demo is seeded once, for the whole walk (about 40 s).
+another role's pages showed. The demo database is seeded once for the run (tests/conftest.py's `demo_db`).
 Timings are not asserted here: scripts/page_times.py reports them.
 """
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import Client
 
 from millbrae_finance.demo import DEMO_USERS
@@ -39,12 +38,6 @@ NOT_IN_THE_DEMO = {
     # The demo's reads are seeded, not imported from a file;
     # tests/utility_billing/test_read_views.py opens an import's page.
     "utility_billing:read_import_detail",
-    # The demo has no utility accounts to bill yet (their demo data comes with the
-    # account screens); tests/utility_billing/test_bill_run_views.py opens a run, its
-    # bills and a bill.
-    "utility_billing:bill_run_detail",
-    "utility_billing:bill_run_bills",
-    "utility_billing:bill_detail",
 }
 
 
@@ -83,10 +76,8 @@ def demo_sample(name: str) -> str | None:
     return reverse(name, kwargs={"pk": row.pk}) if row else None
 
 
-@pytest.mark.django_db
 @pytest.mark.slow
-def test_every_page_of_every_role_answers_without_a_server_error_on_the_demo_data():
-    call_command("seed_demo", verbosity=0)
+def test_every_page_of_every_role_answers_without_a_server_error_on_the_demo_data(demo_db):
     users = {}
     for demo in DEMO_USERS:
         users.setdefault(demo.role, demo.username)

@@ -121,7 +121,8 @@ def _read_day(year: int, month: int, day: int) -> dt.date:
     return date + dt.timedelta(days=(7 - date.weekday()) % 7 if date.weekday() >= 5 else 0)
 
 
-def _read_days(read_day: int) -> list[dt.date]:
+def read_days(read_day: int) -> list[dt.date]:
+    """A cycle's read days, the first read's month to the demo's today."""
     days = []
     for index in range(MONTHS):
         month = FIRST_READ_MONTH.month - 1 + index
@@ -153,8 +154,8 @@ def seed_reads(log: Callable[[str], None]) -> None:
     if not meters:
         log("Meter reads: no meters to read.")
         return
-    read_days = {
-        cycle: _read_days(cycle.read_day) for cycle in {meter.location.cycle for meter in meters}
+    days_of = {
+        cycle: read_days(cycle.read_day) for cycle in {meter.location.cycle for meter in meters}
     }
 
     plain = [m for m in meters if m.dials == 6]
@@ -181,7 +182,7 @@ def seed_reads(log: Callable[[str], None]) -> None:
         mean, swing = USE_BY_CLASS[meter.location.service_class]
         mean *= rng.uniform(0.6, 1.6)
         span = 10**meter.dials
-        days = read_days[meter.location.cycle]
+        days = days_of[meter.location.cycle]
         if meter.dials < 6:
             # An old register near its top: it rolls over in the demo's two years.
             start = span - int(mean * rng.uniform(6, 18))

@@ -1,6 +1,9 @@
+import contextlib
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,11 +94,14 @@ def benchmark_database_name(django_db_modify_db_settings):
         os.environ["BENCHMARK_DATABASE_NAME"] = previous
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2 at Django's work factor takes about a third of a second a user; tests make
     # hundreds of users and prove nothing about hashing strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def make_user(role: Role | None, username: str | None = None) -> User:
@@ -167,3 +173,136 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock(), as_owner():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+# ---------------------------------------------------------------- the demo, seeded once
+
+# The demo's database beside this run's test database (`test_millbrae_gw0_demo`).
+DEMO_DATABASE_SUFFIX = "_demo"
+
+
+def _owner_server_connection():
+    """A connection of the owner's to the server's maintenance database, in autocommit:
+    CREATE and DROP DATABASE run outside any transaction and outside the database they
+    copy or drop."""
+    import psycopg
+    from django.db import connection
+
+    from millbrae_finance.db_roles import owner_settings
+
+    params = connection.get_connection_params()
+    owner = owner_settings() or {}
+    params.update(
+        dbname="postgres",
+        user=owner.get("USER") or params.get("user"),
+        password=owner.get("PASSWORD") or params.get("password"),
+    )
+    params = {key: value for key, value in params.items() if value not in (None, "")}
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params.pop("prepare_threshold", None)
+    params.pop("server_side_binding", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+@contextlib.contextmanager
+def on_database(name: str):
+    """This thread's connection reopened on another database of the same server for the
+    block (its role unchanged), then on the test database again."""
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        raise RuntimeError("Cannot switch databases inside a transaction.")
+    original = connection.settings_dict
+    connection.close()
+    connection.settings_dict = {**original, "NAME": name}
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict = original
+
+
+def _copy_database(source: str, target: str) -> None:
+    """`target` made afresh as a copy of `source` (CREATE DATABASE ... TEMPLATE, a file
+    copy: a second or so for a migrated, empty database). The copy needs nobody else on
+    `source`; a program a test started may still be closing its connection, so a few
+    tries."""
+    import psycopg
+    from psycopg import sql
+
+    with _owner_server_connection() as server:
+        server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(target)))
+        for attempt in range(20):
+            try:
+                server.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(target), sql.Identifier(source)
+                    )
+                )
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
+
+
+def _drop_database(name: str) -> None:
+    from psycopg import sql
+
+    with _owner_server_connection() as server:
+        server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def demo_database(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """The whole demo (`manage.py seed_demo`), seeded once per test run (per pytest-xdist
+    worker) into a database of its own, committed, with planner statistics.
+
+    The demo is thousands of accounts and two years of reads and bills: seeded inside
+    each test's transaction, as the demo tests once did, it cost a minute or more a test,
+    and its queries ran without statistics (ANALYZE cannot see into a transaction that
+    has not committed), some of them for minutes. Here it is seeded the way `make run`
+    seeds it, as the app's role, then ANALYZEd as the owner. Tests read it through
+    `demo_db`, each in a transaction rolled back at its end, so none sees another's
+    writes. The database is a copy of the freshly migrated test database, made before
+    any test wrote to it."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from millbrae_finance.db_roles import as_owner
+
+    test_name = connection.settings_dict["NAME"]
+    name = test_name + DEMO_DATABASE_SUFFIX
+    with django_db_blocker.unblock():
+        connection.close()
+        _copy_database(test_name, name)
+        # The demo users' passwords hashed as the tests hash theirs (fast_password_hashing).
+        with on_database(name), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            call_command("seed_demo", verbosity=0)
+        with on_database(name), as_owner(), connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    yield name
+    with django_db_blocker.unblock():
+        connection.close()
+        _drop_database(name)
+
+
+@pytest.fixture
+def demo_db(demo_database, django_db_blocker) -> Iterator[str]:
+    """The demo's database for this test, in a transaction rolled back at its end (as
+    pytest-django's `db` does for the test database): writes never reach another test.
+    A test takes this instead of `db`."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), on_database(demo_database):
+        # Marked as Django's TestCase marks its own: the services' durable blocks nest.
+        atomic = transaction.atomic()
+        atomic._from_testcase = True
+        atomic.__enter__()
+        try:
+            yield demo_database
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

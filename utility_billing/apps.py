@@ -61,6 +61,8 @@ class UtilityBillingConfig(AppConfig):
                 "utility_billing.demo.accounts:seed_deposit_rules",
                 42,
             ),
+            ("utility_billing_reads", "utility_billing.demo.reads:seed_reads", 43),
+            ("utility_billing_bills", "utility_billing.demo.bills:seed_bills", 44),
         ]:
             register_demo_seeder(name, seeder, order=order)
         # Benchmarks by dotted path too: imported only when manage.py benchmark runs.

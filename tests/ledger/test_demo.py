@@ -1,13 +1,12 @@
-import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
 from ledger.models import Account, AccountBalance, JournalEntry, JournalLine, Subledger
 
 
-@pytest.mark.slow
-def test_demo_ledger_posts_a_balanced_year_once(db):
-    call_command("seed_demo", verbosity=0)
+def test_demo_ledger_posts_a_balanced_year_once(demo_db):
+    # The demo database is seeded once for the run (tests/conftest.py); seeding again
+    # adds nothing.
     entries = JournalEntry.objects.count()
     assert entries >= 12 * 12
     call_command("seed_demo", verbosity=0)
@@ -25,7 +24,6 @@ def test_demo_ledger_posts_a_balanced_year_once(db):
 
 
 def _closes_fy2026_into_fund_balance():
-    # Part of the test above: a full demo seed takes seconds, so it is loaded once.
     from ledger.models import FiscalPeriod
     from ledger.queries.reports import trial_balance
 

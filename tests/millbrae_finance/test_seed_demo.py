@@ -71,7 +71,10 @@ def _kill_the_seed_at_its_second_invoice() -> str:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.slow
-def test_seed_killed_halfway_leaves_nothing_and_the_next_run_loads_everything():
+def test_seed_killed_halfway_leaves_nothing_and_the_next_run_loads_everything(monkeypatch):
+    # The whole demo loads here, in the test database, twice over what the demo tests
+    # read from their seeded copy: a small utility demo is enough to show it all loads.
+    monkeypatch.setattr("utility_billing.demo.accounts.DEMO_LOCATIONS", 120)
     output = _kill_the_seed_at_its_second_invoice()
     assert "Loading the demo data" in output
     assert "seeding receivables_billing" in output
@@ -92,3 +95,25 @@ def test_seed_killed_halfway_leaves_nothing_and_the_next_run_loads_everything():
     assert FiscalPeriod.objects.get(fiscal_year__year=2027, number=1).status == (
         PeriodStatus.CLOSED
     )
+
+
+def test_seed_demo_is_idempotent(demo_db):
+    # The demo database is seeded once for the run (tests/conftest.py): again, the seed
+    # changes nothing.
+    from utility_billing.models import Bill, BillRun, MeterRead, UtilityAccount
+
+    def counts():
+        return [
+            model.objects.count()
+            for model in (JournalEntry, Invoice, UtilityAccount, MeterRead, BillRun, Bill)
+        ]
+
+    first = list(User.objects.order_by("username").values_list("username", "password"))
+    before = counts()
+    call_command("seed_demo", verbosity=0)
+    assert list(User.objects.order_by("username").values_list("username", "password")) == first
+    assert counts() == before
+    clerk = User.objects.get(username="clerk")
+    assert clerk.check_password("demo-clerk")
+    assert list(clerk.groups.values_list("name", flat=True)) == ["Counter Clerk"]
+    assert len(first) == 8

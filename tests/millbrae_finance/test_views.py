@@ -3,7 +3,6 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.urls import reverse
 
 from millbrae_finance.roles import Role
@@ -127,18 +126,6 @@ def test_roles_exist_with_their_permissions():
     assert not any(code.startswith(("add_", "change_", "delete_")) for code in codenames)
     admin = Group.objects.get(name=Role.ADMINISTRATOR.value)
     assert admin.permissions.filter(codename="change_user").exists()
-
-
-@pytest.mark.slow
-def test_seed_demo_is_idempotent():
-    call_command("seed_demo", verbosity=0)
-    first = list(User.objects.order_by("username").values_list("username", "password"))
-    call_command("seed_demo", verbosity=0)
-    assert list(User.objects.order_by("username").values_list("username", "password")) == first
-    clerk = User.objects.get(username="clerk")
-    assert clerk.check_password("demo-clerk")
-    assert list(clerk.groups.values_list("name", flat=True)) == ["Counter Clerk"]
-    assert len(first) == 8
 
 
 def test_logout_by_get_asks_to_confirm(client, clerk):

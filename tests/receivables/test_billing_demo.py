@@ -1,7 +1,6 @@
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -10,9 +9,8 @@ from ledger.reconciliation import reconciliation
 from receivables.models import ArKind, ArTransaction, Citation, Invoice
 
 
-@pytest.mark.slow
-def test_demo_year_of_billing_reconciles_to_the_ledger_at_every_month_end(db):
-    call_command("seed_demo", verbosity=0)
+def test_demo_year_of_billing_reconciles_to_the_ledger_at_every_month_end(demo_db):
+    # The demo database is seeded once for the run (tests/conftest.py).
     invoices, citations = Invoice.objects.count(), Citation.objects.count()
     assert invoices >= 150 and citations >= 400
     kinds = set(ArTransaction.objects.values_list("kind", flat=True))

@@ -189,23 +189,44 @@ def seed_rates(log: Callable[[str], None]) -> None:
 # ---------------------------------------------------------------- locations and accounts
 
 SEED = 94030
-DEMO_LOCATIONS = 300
-# Millbrae's streets, each read on one cycle (west of El Camino on 1, east on 2).
+DEMO_LOCATIONS = 2500
+# Millbrae's streets, each read on one cycle (west of El Camino on 1, east on 2), with
+# the first house number on the block the demo starts at.
 DEMO_STREETS = [
-    ("Magnolia Ave", "C1"),
-    ("Hillcrest Blvd", "C1"),
-    ("Santa Paula Ave", "C1"),
-    ("Sequoia Ave", "C1"),
-    ("Ludeman Ln", "C1"),
-    ("Millbrae Ave", "C1"),
-    ("Vallejo Dr", "C1"),
-    ("Helen Dr", "C1"),
-    ("Broadway", "C2"),
-    ("El Camino Real", "C2"),
-    ("Rollins Rd", "C2"),
-    ("Aviador Ave", "C2"),
-    ("Murchison Dr", "C2"),
-    ("Palm Ave", "C2"),
+    ("Magnolia Ave", "C1", 100),
+    ("Hillcrest Blvd", "C1", 200),
+    ("Santa Paula Ave", "C1", 100),
+    ("Sequoia Ave", "C1", 300),
+    ("Ludeman Ln", "C1", 100),
+    ("Millbrae Ave", "C1", 400),
+    ("Vallejo Dr", "C1", 100),
+    ("Helen Dr", "C1", 100),
+    ("Taylor Blvd", "C1", 200),
+    ("Richmond Dr", "C1", 100),
+    ("Park Blvd", "C1", 100),
+    ("Meadow Glen Ave", "C1", 100),
+    ("Lomita Ave", "C1", 100),
+    ("Santa Teresa Way", "C1", 100),
+    ("Santa Margarita Ave", "C1", 100),
+    ("Santa Helena Ave", "C1", 100),
+    ("Frontera Way", "C1", 100),
+    ("Cortez Ave", "C1", 100),
+    ("San Anselmo Ave", "C1", 100),
+    ("Alcazar Dr", "C1", 100),
+    ("Broadway", "C2", 100),
+    ("El Camino Real", "C2", 1),
+    ("Rollins Rd", "C2", 800),
+    ("Aviador Ave", "C2", 100),
+    ("Murchison Dr", "C2", 100),
+    ("Palm Ave", "C2", 100),
+    ("Chadbourne Ave", "C2", 100),
+    ("Laurel Ave", "C2", 100),
+    ("Poplar Ave", "C2", 100),
+    ("Hemlock Ave", "C2", 100),
+    ("Linden Ave", "C2", 100),
+    ("Center St", "C2", 100),
+    ("Lake St", "C2", 100),
+    ("Adrian Rd", "C2", 1),
 ]
 # (class, share of locations, meter sizes to choose from)
 DEMO_CLASSES = [
@@ -221,11 +242,12 @@ SERVICES_BY_CLASS = {
     "irrigation": ("W-IRR",),
 }
 TENANT_SHARE = 0.2
+OLD_REGISTER_EVERY = 250
 DEPOSIT = Decimal("150.00")
 
 
 def seed_accounts(log: Callable[[str], None]) -> None:
-    """Two billing cycles, about 300 service locations with a meter each and an account
+    """Two billing cycles, about 2,500 service locations with a meter each and an account
     (a tenant's too where one rents), each billed for its class's services. Written set
     by set (bulk_create), as a large utility's load would be; added once."""
     if Cycle.objects.exists():
@@ -251,14 +273,17 @@ def seed_accounts(log: Callable[[str], None]) -> None:
     sizes = {name: choices for name, _, choices in DEMO_CLASSES}
     locations = []
     for index in range(DEMO_LOCATIONS):
-        street, cycle = DEMO_STREETS[index % len(DEMO_STREETS)]
+        street, cycle, first_number = DEMO_STREETS[index % len(DEMO_STREETS)]
+        house = index // len(DEMO_STREETS)
         service_class = rng.choice(classes)
         # An assessor's parcel number: book-page-parcel, unique by book and page.
         apn = f"0{21 + index % 7}-{100 + index // 7:03d}-{rng.randrange(10, 99):03d}"
+        # Odd numbers on one side of the street, even on the other, about 12 a block.
+        house_number = first_number + 100 * (house // 12) + 8 * (house % 12 // 2) + house % 2
         locations.append(
             ServiceLocation(
                 parcel_number=apn,
-                address_line1=f"{100 + 10 * (index // len(DEMO_STREETS))} {street}",
+                address_line1=f"{house_number} {street}",
                 address_line2="Units A-D" if service_class == "multi_family" else "",
                 service_class=service_class,
                 cycle=cycles[cycle],
@@ -270,7 +295,7 @@ def seed_accounts(log: Callable[[str], None]) -> None:
 
     meters, accounts, billed = [], [], []
     number = 100000
-    for location in locations:
+    for index, location in enumerate(locations):
         residential = location.service_class in ("single_family", "multi_family")
         pool = people if residential else businesses
         installed = datetime.date(2012 + rng.randrange(12), rng.randrange(1, 13), 15)
@@ -282,7 +307,8 @@ def seed_accounts(log: Callable[[str], None]) -> None:
                 meter_type=MeterType.AMI
                 if rng.random() < 0.4
                 else (MeterType.TURBINE if size in ("2", "3") else MeterType.POSITIVE_DISPLACEMENT),
-                dials=6,
+                # A few old registers of four dials: they roll over in the demo's reads.
+                dials=4 if index % OLD_REGISTER_EVERY == 17 else 6,
                 status=MeterStatus.INSTALLED,
                 location=location,
                 install_date=installed,
@@ -298,6 +324,7 @@ def seed_accounts(log: Callable[[str], None]) -> None:
             role=AccountRole.OWNER,
             status="active",
             start_date=owner_since,
+            # A stand-in until the reads seeder works it out from the winter's reads.
             winter_average_hcf=Decimal(rng.randrange(40, 120)) / 10 if residential else None,
             opened_by=tech,
         )

@@ -90,8 +90,11 @@ def _post(job: Job, progress: Progress) -> JobResult:
         mark_posting_failed(run_id, error)
         raise
     # The bills go to print once posted: the print file renders in a job of its own
-    # (started again, it is the same file and the same job).
-    start_bill_print(run, actor=job.started_by)
+    # (started again, it is the same file and the same job). The demo's history of runs
+    # is posted with "print": False (its bills were never mailed); the run page's "Make
+    # the print file" starts one later.
+    if job.params.get("print", True):
+        start_bill_print(run, actor=job.started_by)
     return JobResult(
         url=reverse("utility_billing:bill_run_detail", args=[run.pk]),
         label=f"Bill run {run.reference} posted: {run.bills_count} bills, "

@@ -114,6 +114,7 @@ def test_demo_bills_every_month_through_posted_bill_runs_and_utility_ar_reconcil
     from utility_billing.models import (
         Bill,
         BillLine,
+        BillPrintFile,
         BillRun,
         BillRunException,
         Cycle,
@@ -124,6 +125,8 @@ def test_demo_bills_every_month_through_posted_bill_runs_and_utility_ar_reconcil
     runs = BillRun.objects.count()
     seed_bills(lambda message: None)
     assert BillRun.objects.count() == runs
+    # History, never mailed: no print file queued for a worker to lay out.
+    assert not BillPrintFile.objects.exists()
     # Two cycles, each read 25 times (24 months of use), about 2,500 locations.
     cycles = list(Cycle.objects.order_by("code"))
     assert [cycle.code for cycle in cycles] == ["C1", "C2"]

@@ -41,6 +41,10 @@ NOT_IN_THE_DEMO = {
     # The demo's reads are seeded, not imported from a file;
     # tests/utility_billing/test_read_views.py opens an import's page.
     "utility_billing:read_import_detail",
+    # The demo's bill history was never mailed: no print file (the run page links both
+    # once a run has one); tests/utility_billing/test_bill_pdfs.py makes and downloads one.
+    "utility_billing:bill_run_print",
+    "utility_billing:bill_run_print_file",
 }
 
 

@@ -232,9 +232,12 @@ def role_matrix_samples() -> dict:
                 "bill_run_bills",
                 "bill_run_approve",
                 "bill_run_discard",
+                "bill_run_print",
+                "bill_run_print_file",
             )
         },
         "utility_billing:bill_detail": {"pk": bill.pk},
+        "utility_billing:bill_pdf": {"pk": bill.pk},
     }
 
 

@@ -196,7 +196,7 @@ class TransferForm(AdjustmentForm):
     field_order = ["to_account", "adjustment_date", "reason"]
 
     def clean_to_account(self) -> UtilityAccount:
-        number = self.cleaned_data["to_account"].replace("\x00", "").strip()
+        number = self.cleaned_data["to_account"].strip()  # a NUL is refused by the field
         account = UtilityAccount.objects.filter(number=number).first()
         if account is None:
             raise ValidationError(f"No utility account is numbered {number!r}.")

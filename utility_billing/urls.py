@@ -121,4 +121,9 @@ urlpatterns = [
         bill_prints.bill_run_print_file,
         name="bill_run_print_file",
     ),
+    path(
+        "bill-runs/<int:pk>/print/file/<int:part>/",
+        bill_prints.bill_run_print_file,
+        name="bill_run_print_part",
+    ),
 ]

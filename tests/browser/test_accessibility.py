@@ -35,6 +35,7 @@ NOT_PAGES = {
     "job_download": "the file a background job made (a PDF)",
     "utility_billing:bill_pdf": "PDF",
     "utility_billing:bill_run_print_file": "the run's print file (a PDF)",
+    "utility_billing:bill_run_print_part": "a part of the run's print file (a PDF)",
     # Fragments swapped into the journal and invoice forms, checked there.
     "ledger:journal_account_search": "HTMX fragment",
     "receivables:invoice_customer_search": "HTMX fragment",

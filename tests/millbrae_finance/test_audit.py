@@ -51,10 +51,11 @@ UNTRACKED = {
     # (the database refuses any change or delete), each movement naming who wrote it,
     # when, its cause and its journal entry.
     "utility_billing.UtilityTransaction",
-    # A posted run's print file and its chunks: a job's output, as JobFile is, laid out
-    # again from the audited bills whenever asked; the job row names who started it.
+    # A posted run's print file, its chunks and parts: a job's output, as JobFile is, laid
+    # out again from the audited bills whenever asked; the job row names who started it.
     "utility_billing.BillPrintFile",
     "utility_billing.BillPrintChunk",
+    "utility_billing.BillPrintPart",
 }
 
 

@@ -45,6 +45,7 @@ NOT_IN_THE_DEMO = {
     # once a run has one); tests/utility_billing/test_bill_pdfs.py makes and downloads one.
     "utility_billing:bill_run_print",
     "utility_billing:bill_run_print_file",
+    "utility_billing:bill_run_print_part",
 }
 
 

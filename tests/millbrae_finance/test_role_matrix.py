@@ -18,7 +18,10 @@ PUBLIC = {"login", "logout"}
 SEPARATELY_CHECKED_NAMESPACES = {"admin"}
 # Views whose sample has nothing to show an allowed role: the sample run is computed, not
 # posted, so it has no print file (tests/utility_billing/test_bill_pdfs.py downloads one).
-NOT_FOUND_FOR_SAMPLE = {"utility_billing:bill_run_print_file": 404}
+NOT_FOUND_FOR_SAMPLE = {
+    "utility_billing:bill_run_print_file": 404,
+    "utility_billing:bill_run_print_part": 404,
+}
 # Views answering POST only: a GET from an allowed role gets 405.
 POST_ONLY: set[str] = {
     "ledger:period_close",

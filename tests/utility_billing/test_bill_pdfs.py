@@ -20,7 +20,7 @@ from tests.utility_billing.billing_helpers import (
     make_billing_cycle,
 )
 from utility_billing.bill_charts import consumption_chart, monthly_use
-from utility_billing.models import Bill, BillPrintFile, BillRun, BillRunStatus
+from utility_billing.models import Bill, BillPrintFile, BillPrintPart, BillRun, BillRunStatus
 from utility_billing.services.bill_prints import render_bill_print, start_bill_print
 from utility_billing.services.bill_runs import approve_bill_run, start_bill_run
 
@@ -115,8 +115,9 @@ def test_chart_has_thirteen_months_ending_with_the_bill(billing, ub_users):
 
 
 def print_pages(run: BillRun) -> list[str]:
-    job = BillPrintFile.objects.get(run=run).job
-    return pdf_text(bytes(JobFile.objects.get(job=job).data))
+    """The pages of every part of the run's print file, in order."""
+    parts = BillPrintPart.objects.filter(print_file__run=run).order_by("position")
+    return [page for part in parts for page in pdf_text(bytes(part.data))]
 
 
 def test_posting_a_run_renders_its_print_file_a_bill_a_page_in_account_order(
@@ -146,6 +147,9 @@ def test_posting_a_run_renders_its_print_file_a_bill_a_page_in_account_order(
     download = client_for(ub_users["auditor"]).get(url)
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
+    assert pdf_text(b"".join(download.streaming_content)) == pages
+    assert 'filename="bill-run-' in download["Content-Disposition"]
+    assert "part" not in download["Content-Disposition"]
     assert client_for(ub_users["clerk"]).get(url).status_code == 403
 
 
@@ -206,3 +210,39 @@ def test_a_resumed_print_file_does_not_render_finished_chunks_again(billing, ub_
     pages = print_pages(run)
     numbers = [billing["accounts"][name].number for name in ("A1", "A2", "A3", "A8")]
     assert [n for page in pages for n in numbers if f"Account number {n}" in page] == numbers
+
+
+def test_a_large_print_file_is_kept_in_parts_each_its_own_download(
+    client_for, billing, ub_users, monkeypatch
+):
+    # Parts of at most two bills (5,000 in the app), read back a few bytes at a time.
+    monkeypatch.setattr("utility_billing.services.bill_prints.CHUNK_BILLS", 1)
+    monkeypatch.setattr("utility_billing.services.bill_prints.PART_BILLS", 2)
+    monkeypatch.setattr("utility_billing.queries.bill_prints.SLICE_BYTES", 1000)
+    run = posted_run(billing, ub_users)
+
+    parts = list(BillPrintPart.objects.filter(print_file__run=run).order_by("position"))
+    numbers = [billing["accounts"][name].number for name in ("A1", "A2", "A3", "A8")]
+    assert [(p.position, p.bills, p.pages) for p in parts] == [(1, 2, 2), (2, 2, 2)]
+    assert [(p.first_account, p.last_account) for p in parts] == [
+        (numbers[0], numbers[1]),
+        (numbers[2], numbers[3]),
+    ]
+    assert not JobFile.objects.filter(job=parts[0].print_file.job).exists()
+
+    auditor = client_for(ub_users["auditor"])
+    detail = auditor.get(reverse("utility_billing:bill_run_detail", args=[run.pk])).content.decode()
+    assert "in account-number order, in 2 files." in detail
+    for part, expected in zip(parts, [numbers[:2], numbers[2:]], strict=True):
+        url = reverse("utility_billing:bill_run_print_part", args=[run.pk, part.position])
+        assert url in detail
+        download = auditor.get(url)
+        data = b"".join(download.streaming_content)
+        assert len(data) == part.size == int(download["Content-Length"]) > 2000
+        assert data == bytes(part.data)
+        assert f"part-{part.position}.pdf" in download["Content-Disposition"]
+        pages = pdf_text(data)
+        assert [n for page in pages for n in numbers if f"Account number {n}" in page] == expected
+    missing = reverse("utility_billing:bill_run_print_part", args=[run.pk, 3])
+    assert auditor.get(missing).status_code == 404
+    assert client_for(ub_users["clerk"]).get(missing).status_code == 403

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
-from millbrae_finance.jobs import Job, JobFile, JobState, is_abandoned
+from millbrae_finance.jobs import Job, JobState, is_abandoned
 from tests.jobs_helpers import run_queued_jobs
 from tests.processes import program_env
 from tests.receivables.test_penalty_jobs import raw_connection, stop, wait_until, waiting_on_a_lock
@@ -24,7 +24,7 @@ from tests.utility_billing.billing_helpers import (
     PERIOD_START,
     make_billing_cycle,
 )
-from utility_billing.models import BillPrintFile, BillRunStatus
+from utility_billing.models import BillPrintFile, BillPrintPart, BillRunStatus
 from utility_billing.services.bill_runs import approve_bill_run, start_bill_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,7 +100,7 @@ def test_a_print_file_killed_halfway_keeps_its_chunks_and_finishes(client, ub_us
 
     # Killed halfway: some chunks kept, the last not, no file; the job is abandoned.
     assert 1 <= len(kept) < 4 and 4 not in kept
-    assert not JobFile.objects.filter(job=job).exists()
+    assert not BillPrintPart.objects.filter(print_file=print_file).exists()
     wait_until(lambda: is_abandoned(Job.objects.get(pk=job.pk)), "the dead worker's lock")
 
     # A lead asks for the print file again from the run's page: the same job, queued again.
@@ -121,7 +121,7 @@ def test_a_print_file_killed_halfway_keeps_its_chunks_and_finishes(client, ub_us
     # The chunks kept before the kill were not laid out again; the rest were.
     assert {position: after[position] for position in kept} == kept
     assert all(after.values())
-    data = bytes(JobFile.objects.get(job=job).data)
+    data = bytes(BillPrintPart.objects.get(print_file=print_file).data)
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
     numbers = [billing["accounts"][name].number for name in ("A1", "A2", "A3", "A8")]
     assert [n for page in pages for n in numbers if f"Account number {n}" in page] == numbers

@@ -236,6 +236,7 @@ def role_matrix_samples() -> dict:
                 "bill_run_print_file",
             )
         },
+        "utility_billing:bill_run_print_part": {"pk": run.pk, "part": 2},
         "utility_billing:bill_detail": {"pk": bill.pk},
         "utility_billing:bill_pdf": {"pk": bill.pk},
     }

@@ -8,7 +8,7 @@ from utility_billing.models.adjustments import (
     LeakAdjustmentPolicy,
     UtilityAdjustment,
 )
-from utility_billing.models.bill_prints import BillPrintChunk, BillPrintFile
+from utility_billing.models.bill_prints import BillPrintChunk, BillPrintFile, BillPrintPart
 from utility_billing.models.bills import (
     Bill,
     BillExceptionReason,
@@ -76,6 +76,7 @@ __all__ = [
     "BillLine",
     "BillPrintChunk",
     "BillPrintFile",
+    "BillPrintPart",
     "BillRun",
     "BillRunException",
     "BillRunStatus",

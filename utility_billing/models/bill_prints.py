@@ -2,9 +2,13 @@
 
 Rendered by a background job a chunk of bills at a time, each chunk's PDF kept in its own
 row as soon as it is laid out: a worker killed halfway leaves the finished chunks, and
-the job started again renders only the rest, then joins them. The plan (which bills go
-in which chunk, in mail order) is written once when the print file is made, so a resumed
-job lays out exactly the chunks a clean one would.
+the job started again renders only the rest, then joins them into parts. The plan (which
+bills go in which chunk, in mail order) is written once when the print file is made, so a
+resumed job lays out exactly the chunks a clean one would.
+
+A part is at most a few thousand bills, one PDF the mail vendor takes as one file: a
+large utility's cycle of 100,000 bills is twenty parts, not one file of gigabytes that
+neither a PostgreSQL value (1 GB at most) nor a web server's memory would hold.
 
 Files are kept in the database, as the job framework keeps a job's file (JobFile): any
 web server hands them out, whichever host rendered them.
@@ -64,3 +68,32 @@ class BillPrintChunk(models.Model):
 
     def __str__(self) -> str:
         return f"Print chunk {self.position} of file {self.print_file_id}"
+
+
+class BillPrintPart(models.Model):
+    """One file of the print file: consecutive chunks joined, its bills in mail order."""
+
+    print_file = models.ForeignKey(BillPrintFile, on_delete=models.CASCADE, related_name="parts")
+    position = models.PositiveIntegerField()
+    bills = models.PositiveIntegerField()
+    pages = models.PositiveIntegerField()
+    first_account = models.CharField(max_length=20)
+    last_account = models.CharField(max_length=20)
+    size = models.PositiveBigIntegerField()
+    data = models.BinaryField()
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["print_file", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["print_file", "position"], name="utility_billing_billprintpart_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(bills__gt=0, pages__gt=0, size__gt=0),
+                name="utility_billing_billprintpart_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Print file {self.print_file_id}, part {self.position}"

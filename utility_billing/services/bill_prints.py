@@ -6,9 +6,10 @@ Posting a run starts it (utility_billing.tasks); a lead may start it for a run p
 before print files existed. The plan (the bills of each chunk) is written when the print
 file is made; the background job then lays the chunks out in a pool of processes, one
 per core, keeping each chunk's PDF in its row as soon as it is done, and finally joins
-them. A worker killed halfway leaves its finished chunks: the job resumed renders only
-the rest. The PDFs are laid out outside any transaction: no lock or snapshot is held
-while thousands of pages render.
+them into parts of at most PART_BILLS bills, one file each. A worker killed halfway leaves
+its finished chunks and parts: the job resumed renders and joins only the rest. The PDFs
+are laid out outside any transaction: no lock or snapshot is held while thousands of
+pages render.
 """
 
 import os
@@ -20,10 +21,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from millbrae_finance.jobs import Job, Progress, save_job_file, start_job
+from millbrae_finance.jobs import Job, Progress, start_job
 from millbrae_finance.pdf import html_to_pdf, join_pdfs, pdf_process_pool
 from utility_billing.documents import bills_html
-from utility_billing.models import Bill, BillPrintChunk, BillPrintFile, BillRun, BillRunStatus
+from utility_billing.models import (
+    Bill,
+    BillPrintChunk,
+    BillPrintFile,
+    BillPrintPart,
+    BillRun,
+    BillRunStatus,
+)
 
 # Bills laid out as one document: big enough that a document's set-up (the stylesheet,
 # the fonts) is shared by many pages, small enough that a killed worker loses little and
@@ -31,6 +39,9 @@ from utility_billing.models import Bill, BillPrintChunk, BillPrintFile, BillRun,
 CHUNK_BILLS = 50
 # Processes laying out chunks at once: one per core.
 PDF_PROCESSES = os.cpu_count() or 1
+# Bills in one file for the mail vendor: about 100 MB of PDF, which a worker joins and a web
+# server hands out in slices without holding either in memory twice over.
+PART_BILLS = 5000
 
 
 def start_bill_print(
@@ -88,8 +99,8 @@ class PrintResult:
 def render_bill_print(
     print_file_id: int, *, job: Job, progress: Progress, processes: int = PDF_PROCESSES
 ) -> PrintResult:
-    """Lay out the print file's unfinished chunks, then join all of them into the job's
-    file. Finished chunks are never laid out again."""
+    """Lay out the print file's unfinished chunks, then join them into the parts not
+    joined yet. Finished chunks are never laid out again, nor joined parts joined again."""
     print_file = BillPrintFile.objects.select_related("run").get(pk=print_file_id)
     chunks = BillPrintChunk.objects.filter(print_file=print_file)
     todo = list(chunks.filter(data__isnull=True).order_by("position").values_list("pk", "bill_ids"))
@@ -115,21 +126,61 @@ def render_bill_print(
     else:
         _render_in_pool(todo, workers, keep)
 
-    rows = chunks.order_by("position").values_list("data", "pages")
-    parts, pages = [], 0
-    for data, count in rows.iterator(chunk_size=20):
-        parts.append(bytes(data))
-        pages += count
-    run = print_file.run
-    save_job_file(
-        job,
-        filename=f"bill-run-{run.reference}-print.pdf",
-        content_type="application/pdf",
-        data=join_pdfs(parts) if parts else b"",
-    )
+    parts = _join_parts(print_file)
     return PrintResult(
-        print_file=print_file, bills=print_file.bills, pages=pages, chunks_rendered=len(todo)
+        print_file=print_file,
+        bills=print_file.bills,
+        pages=sum(part.pages for part in parts),
+        chunks_rendered=len(todo),
     )
+
+
+def part_plan(chunk_size: int, chunk_count: int) -> list[range]:
+    """The chunk positions of each part, in order: consecutive chunks of at most
+    PART_BILLS bills together (a chunk is never split)."""
+    per_part = max(1, PART_BILLS // chunk_size)
+    return [
+        range(first, min(first + per_part, chunk_count + 1))
+        for first in range(1, chunk_count + 1, per_part)
+    ]
+
+
+def _join_parts(print_file: BillPrintFile) -> list[BillPrintPart]:
+    """Join each part not joined yet from its chunks (all rendered by now) and keep it."""
+    chunks = BillPrintChunk.objects.filter(print_file=print_file)
+    done = set(print_file.parts.values_list("position", flat=True))
+    plan = part_plan(print_file.chunk_size, chunks.count())
+    for position, positions in enumerate(plan, start=1):
+        if position in done:
+            continue
+        rows = chunks.filter(position__in=positions).order_by("position")
+        data, pages, bill_ids = [], 0, []
+        for chunk_data, chunk_pages, ids in rows.values_list("data", "pages", "bill_ids").iterator(
+            chunk_size=10
+        ):
+            data.append(bytes(chunk_data))
+            pages += chunk_pages
+            bill_ids += ids
+        numbers = dict(
+            Bill.objects.filter(pk__in=[bill_ids[0], bill_ids[-1]]).values_list(
+                "pk", "account__number"
+            )
+        )
+        joined = join_pdfs(data)
+        del data
+        BillPrintPart.objects.get_or_create(
+            print_file=print_file,
+            position=position,
+            defaults={
+                "bills": len(bill_ids),
+                "pages": pages,
+                "first_account": numbers[bill_ids[0]],
+                "last_account": numbers[bill_ids[-1]],
+                "size": len(joined),
+                "data": joined,
+            },
+        )
+    return list(print_file.parts.defer("data").order_by("position"))
 
 
 def _render_in_pool(todo: list[tuple[int, list[int]]], workers: int, keep) -> None:

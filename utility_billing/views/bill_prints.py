@@ -4,14 +4,14 @@ vendor (whoever reads bill runs; finance staff start it for a run posted without
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from millbrae_finance.roles import FINANCE_STAFF, role_required
 from utility_billing.documents import bill_pdf as bill_document
-from utility_billing.models import Bill, BillRun
-from utility_billing.queries.bill_prints import print_file_pdf
+from utility_billing.models import Bill, BillPrintPart, BillRun
+from utility_billing.queries.bill_prints import part_pdf_slices, print_part
 from utility_billing.services.bill_prints import start_bill_print
 from utility_billing.views.bill_runs import BILL_READERS, RUN_READERS
 
@@ -44,14 +44,19 @@ def bill_run_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(RUN_READERS)
 @require_GET
-def bill_run_print_file(request: HttpRequest, pk: int) -> HttpResponse:
+def bill_run_print_file(request: HttpRequest, pk: int, part: int = 1) -> HttpResponse:
+    """One part of the run's print file (the first, for a run of one part), streamed."""
     try:
         run = BillRun.objects.get(pk=pk)
     except BillRun.DoesNotExist:
         raise Http404("No such bill run.") from None
-    found = print_file_pdf(run)
+    found = print_part(run, part)
     if found is None:
-        raise Http404("This run's print file is not ready.")
-    response = HttpResponse(bytes(found.data), content_type=found.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+        raise Http404("This run's print file is not ready, or has no such part.")
+    response = StreamingHttpResponse(part_pdf_slices(found), content_type="application/pdf")
+    response["Content-Length"] = str(found.size)
+    name = f"bill-run-{run.reference}-print"
+    if BillPrintPart.objects.filter(print_file_id=found.print_file_id).count() > 1:
+        name += f"-part-{part}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response

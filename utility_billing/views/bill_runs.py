@@ -23,7 +23,7 @@ from utility_billing.forms.bill_runs import (
 )
 from utility_billing.models import Bill, BillRun, BillRunStatus
 from utility_billing.queries import bill_runs as queries
-from utility_billing.queries.bill_prints import print_file_of
+from utility_billing.queries.bill_prints import print_file_of, print_parts
 from utility_billing.services.bill_runs import (
     RUN_APPROVERS,
     RUN_PREPARERS,
@@ -142,6 +142,7 @@ def bill_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "job": _job_shown(run),
         "print_file": print_file_of(run) if run.status == BillRunStatus.POSTED else None,
+        "print_parts": print_parts(run) if run.status == BillRunStatus.POSTED else [],
         "can_print": has_role(user, *FINANCE_STAFF),
         "can_approve": run.status == BillRunStatus.COMPUTED
         and has_role(user, *RUN_APPROVERS)

@@ -110,8 +110,15 @@ def bill_print_job(job_id: int) -> None:
 
 def _bill_print(job: Job, progress: Progress) -> JobResult:
     result = render_bill_print(job.params["print_file"], job=job, progress=progress)
+    run_id = result.print_file.run_id
+    bills = f"{result.bills:,} bill{'s' if result.bills != 1 else ''}"
+    if result.parts > 1:
+        # Several files: the run's page lists them.
+        return JobResult(
+            url=reverse("utility_billing:bill_run_detail", args=[run_id]) + "#print-file",
+            label=f"Print file: {bills} in {result.parts} files ({result.pages:,} pages)",
+        )
     return JobResult(
-        url=reverse("utility_billing:bill_run_print_file", args=[result.print_file.run_id]),
-        label=f"Print file: {result.bills:,} bill{'s' if result.bills != 1 else ''} "
-        f"(PDF, {result.pages:,} pages)",
+        url=reverse("utility_billing:bill_run_print_file", args=[run_id]),
+        label=f"Print file: {bills} (PDF, {result.pages:,} pages)",
     )

@@ -74,33 +74,57 @@ class _Renderer(threading.local):
             self.sheets[(kind, source)] = sheet
         return sheet
 
-    def author_sheets(self, html: HTML) -> list[CSS]:
+    def document_sheets(self, html: HTML) -> tuple[list[CSS], list[CSS]]:
         """Take the document's <link rel=stylesheet> and <style> sheets out of its tree
-        and give them back parsed (from the cache): WeasyPrint would parse them again for
-        every document. They are given to it in their order as the document's only
-        sheets besides its own defaults (the user's origin, which like the author's
-        comes after those defaults), so the cascade is the same."""
-        sheets = []
+        and give them back parsed (from the cache), its own user-agent sheets apart:
+        WeasyPrint would parse them again for every document. The others are given to it
+        in their order as the document's only sheets besides the user agent's (the
+        user's origin, which like the author's comes after the user agent's), so the
+        cascade is the same."""
+        sheets: list[CSS] = []
+        user_agent: list[CSS] = []
         for parent in html.etree_element.iter():
             for child in list(parent):
-                if child.tag == "style" or (
-                    child.tag == "link"
-                    and "stylesheet" in child.get("rel", "").lower().split()
-                    and child.get("href")
-                ):
-                    if child.get("media", "all") not in ("all", "print"):
-                        parent.remove(child)
-                    elif child.tag == "link":
-                        sheets.append(self.stylesheet("link", "file://" + child.get("href")))
-                        parent.remove(child)
-                    else:
-                        sheets.append(self.stylesheet("style", child.text or ""))
-                        parent.remove(child)
-        return sheets
+                if child.tag == "link":
+                    if "stylesheet" not in child.get("rel", "").lower().split():
+                        continue
+                    href = child.get("href")
+                    sheet = self.stylesheet("link", "file://" + href) if href else None
+                elif child.tag == "style":
+                    sheet = self.stylesheet("style", child.text or "")
+                else:
+                    continue
+                parent.remove(child)
+                if sheet is None or child.get("media", "all") not in ("all", "print"):
+                    continue
+                if child.get("data-origin") == "user-agent":
+                    user_agent.append(sheet)
+                else:
+                    sheets.append(sheet)
+        return sheets, user_agent
 
     def render(self, html: str) -> Document:
-        source = HTML(string=html, base_url="/", url_fetcher=self.fetcher)
-        return source.render(font_config=self.font_config, stylesheets=self.author_sheets(source))
+        source = _PrintHTML(string=html, base_url="/", url_fetcher=self.fetcher)
+        sheets, user_agent = self.document_sheets(source)
+        if user_agent and _PrintHTML.can_replace_user_agent:
+            source.user_agent = user_agent
+        return source.render(font_config=self.font_config, stylesheets=sheets)
+
+
+class _PrintHTML(HTML):
+    """An HTML document whose template may bring its own user-agent stylesheet (see
+    static/css/print_ua.css) in place of WeasyPrint's full one. This overrides
+    `HTML._ua_stylesheets`, a private hook of WeasyPrint 70 (pinned in requirements);
+    should a later WeasyPrint not have it, the document keeps WeasyPrint's own sheet
+    (slower, laid out the same)."""
+
+    can_replace_user_agent = callable(getattr(HTML, "_ua_stylesheets", None))
+    user_agent: list[CSS] | None = None
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        if self.user_agent is None:
+            return super()._ua_stylesheets(forms)
+        return self.user_agent
 
 
 _renderer = _Renderer()

@@ -6,7 +6,9 @@ static files finders to files on disk, so a PDF renders the same on a LAN with n
 
 import io
 import multiprocessing
+import re
 import ssl
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +18,8 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 STATIC_PREFIX = "/static/"
@@ -48,19 +51,100 @@ class StaticFilesFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+class _Renderer(threading.local):
+    """What every PDF a thread lays out shares, made once per thread: WeasyPrint's font
+    configuration (Fontconfig's set-up and Pango's font map, whose caches of faces and
+    glyphs stay warm) and the parsed stylesheets (a stylesheet parsed and its selectors
+    compiled once, not once a document). Threads do not share them: Pango's objects are
+    not for two threads at once."""
+
+    def __init__(self) -> None:
+        self.fetcher = StaticFilesFetcher()
+        self.font_config = FontConfiguration()
+        self.sheets: dict[tuple[str, str], CSS] = {}
+
+    def stylesheet(self, kind: str, source: str) -> CSS:
+        sheet = self.sheets.get((kind, source))
+        if sheet is None:
+            if len(self.sheets) > 64:  # a few per template: never more than a handful
+                self.sheets.clear()
+            options = {"url": source} if kind == "link" else {"string": source}
+            sheet = CSS(
+                **options, base_url="/", url_fetcher=self.fetcher, font_config=self.font_config
+            )
+            self.sheets[(kind, source)] = sheet
+        return sheet
+
+    def document_sheets(self, html: HTML) -> tuple[list[CSS], list[CSS]]:
+        """Take the document's <link rel=stylesheet> and <style> sheets out of its tree
+        and give them back parsed (from the cache), its own user-agent sheets apart:
+        WeasyPrint would parse them again for every document. The others are given to it
+        in their order as the document's only sheets besides the user agent's (the
+        user's origin, which like the author's comes after the user agent's), so the
+        cascade is the same."""
+        sheets: list[CSS] = []
+        user_agent: list[CSS] = []
+        for parent in html.etree_element.iter():
+            for child in list(parent):
+                if child.tag == "link":
+                    if "stylesheet" not in child.get("rel", "").lower().split():
+                        continue
+                    href = child.get("href")
+                    sheet = self.stylesheet("link", "file://" + href) if href else None
+                elif child.tag == "style":
+                    sheet = self.stylesheet("style", child.text or "")
+                else:
+                    continue
+                parent.remove(child)
+                if sheet is None or child.get("media", "all") not in ("all", "print"):
+                    continue
+                if child.get("data-origin") == "user-agent":
+                    user_agent.append(sheet)
+                else:
+                    sheets.append(sheet)
+        return sheets, user_agent
+
+    def render(self, html: str) -> Document:
+        source = _PrintHTML(string=html, base_url="/", url_fetcher=self.fetcher)
+        sheets, user_agent = self.document_sheets(source)
+        if user_agent and _PrintHTML.can_replace_user_agent:
+            source.user_agent = user_agent
+        return source.render(font_config=self.font_config, stylesheets=sheets)
+
+
+class _PrintHTML(HTML):
+    """An HTML document whose template may bring its own user-agent stylesheet (see
+    static/css/print_ua.css) in place of WeasyPrint's full one. This overrides
+    `HTML._ua_stylesheets`, a private hook of WeasyPrint 70 (pinned in requirements);
+    should a later WeasyPrint not have it, the document keeps WeasyPrint's own sheet
+    (slower, laid out the same)."""
+
+    can_replace_user_agent = callable(getattr(HTML, "_ua_stylesheets", None))
+    user_agent: list[CSS] | None = None
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        if self.user_agent is None:
+            return super()._ua_stylesheets(forms)
+        return self.user_agent
+
+
+_renderer = _Renderer()
+
+
 def render_pdf(
     template_name: str, context: dict[str, Any], request: HttpRequest | None = None
 ) -> bytes:
     """Render a Django template to PDF bytes."""
-    html = render_to_string(template_name, context, request=request)
-    return HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).write_pdf()
+    return _renderer.render(render_to_string(template_name, context, request=request)).write_pdf()
 
 
 def html_to_pdf(html: str) -> tuple[bytes, int]:
     """Lay out an HTML document already rendered from its template: the PDF's bytes and
     its page count. Needs no database, so it runs in a process of the PDF pool."""
-    document = HTML(string=html, base_url="/", url_fetcher=StaticFilesFetcher()).render()
-    return document.write_pdf(), len(document.pages)
+    document = _renderer.render(html)
+    # PDF 1.4: a classic cross-reference table, no object streams, so that `join_pdfs`
+    # joins parts without parsing them.
+    return document.write_pdf(pdf_version="1.4"), len(document.pages)
 
 
 def _start_pdf_process() -> None:
@@ -84,7 +168,120 @@ def pdf_process_pool(processes: int) -> ProcessPoolExecutor:
 
 
 def join_pdfs(parts: Iterable[bytes]) -> bytes:
-    """One PDF of these PDFs' pages, in order (a batch rendered a slice at a time)."""
+    """One PDF of these PDFs' pages, in order (a batch rendered a slice at a time).
+
+    Parts from `html_to_pdf` (a classic cross-reference table, no object streams) are
+    joined here without being parsed: each part's objects are copied with their numbers
+    shifted, and each part's page tree becomes a branch of one new page tree. Parsing
+    and rewriting them with pypdf took 10 ms a page; this takes a fraction of one. A
+    part in any other form (an older chunk, say) has the whole join go through pypdf."""
+    parts = list(parts)
+    try:
+        return _concatenate(parts)
+    except _NotConcatenable:
+        return _join_with_pypdf(parts)
+
+
+class _NotConcatenable(ValueError):
+    pass
+
+
+_REFERENCE = re.compile(rb"(\d+) 0 R\b")
+_STREAM = b">>\nstream\n"
+
+
+def _objects(part: bytes) -> tuple[dict[int, bytes], int]:
+    """A classic-xref PDF's objects (number: the bytes between `N 0 obj` and `endobj`)
+    and the number of its catalog."""
+    tail = part[-64:]
+    at = tail.rfind(b"startxref")
+    if at < 0:
+        raise _NotConcatenable("no startxref")
+    xref = int(tail[at + 9 :].split()[0])
+    if part[xref : xref + 5] != b"xref\n":
+        raise _NotConcatenable("a cross-reference stream, not a table")
+    header_end = part.index(b"\n", xref + 5)
+    first, count = (int(n) for n in part[xref + 5 : header_end].split())
+    if first != 0:
+        raise _NotConcatenable("a cross-reference table in sections")
+    table = part[header_end + 1 : header_end + 1 + 20 * count]
+    trailer = part[header_end + 1 + 20 * count : len(part) - len(tail) + at]
+    root = re.search(rb"/Root (\d+) 0 R", trailer)
+    if root is None or b"/Prev" in trailer:
+        raise _NotConcatenable("no catalog, or an incremental update")
+    offsets = sorted(
+        (int(table[20 * n : 20 * n + 10]), n)
+        for n in range(count)
+        if table[20 * n + 17 : 20 * n + 18] == b"n"
+    )
+    objects = {}
+    for index, (offset, number) in enumerate(offsets):
+        end = offsets[index + 1][0] if index + 1 < len(offsets) else xref
+        head = f"{number} 0 obj\n".encode()
+        body = part[offset:end].rstrip()
+        if not body.startswith(head) or not body.endswith(b"endobj"):
+            raise _NotConcatenable(f"object {number} is not where the table says")
+        objects[number] = body[len(head) : -len(b"endobj")].rstrip(b"\n")
+    return objects, int(root.group(1))
+
+
+def _concatenate(parts: list[bytes]) -> bytes:
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xf0\x9f\x96\xa4\n")
+    offsets: list[int] = []  # of objects 1, 2, ...
+    # Objects 1 and 2: the catalog and the root of the page tree, written last.
+    base = 2
+    branches, pages = [], 0
+    for part in parts:
+        objects, root = _objects(part)
+        catalog = objects[root]
+        tree = re.search(rb"/Pages (\d+) 0 R", catalog)
+        if tree is None:
+            raise _NotConcatenable("a catalog with no page tree")
+        tree_number = int(tree.group(1))
+        count = re.search(rb"/Count (\d+)", objects[tree_number])
+        if count is None or not objects[tree_number].startswith(b"<<"):
+            raise _NotConcatenable("a page tree with no count")
+        pages += int(count.group(1))
+        branches.append(tree_number + base)
+
+        def shift(match: re.Match, base: int = base) -> bytes:
+            return b"%d 0 R" % (int(match.group(1)) + base)
+
+        for number in sorted(objects):
+            if number == root:
+                continue  # the part's catalog: the joined file has its own
+            body = objects[number]
+            split = body.find(_STREAM) if body.startswith(b"<<") else -1
+            head, stream = (body, b"") if split < 0 else (body[:split], body[split:])
+            head = _REFERENCE.sub(shift, head)
+            if number == tree_number:
+                head = b"<< /Parent 2 0 R " + head[2:]
+            while len(offsets) < number + base - 1:
+                offsets.append(0)  # a number left unused (the part's catalog)
+            offsets.append(out.tell())
+            out.write(b"%d 0 obj\n%s%s\nendobj\n" % (number + base, head, stream))
+        base = len(offsets) + 1
+    kids = b" ".join(b"%d 0 R" % number for number in branches)
+    catalog_at = out.tell()
+    out.write(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n")
+    tree_at = out.tell()
+    out.write(b"2 0 obj\n<< /Type /Pages /Kids [%s] /Count %d >>\nendobj\n" % (kids, pages))
+    offsets[0], offsets[1] = catalog_at, tree_at
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+    out.write(
+        b"".join(
+            b"%010d 00000 n \n" % offset if offset else b"0000000000 65535 f \n"
+            for offset in offsets
+        )
+    )
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(offsets) + 1))
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def _join_with_pypdf(parts: list[bytes]) -> bytes:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()

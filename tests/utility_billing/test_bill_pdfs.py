@@ -4,6 +4,7 @@ order, rendered in chunks that a resumed job does not lay out again."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -109,7 +110,10 @@ def test_chart_has_thirteen_months_ending_with_the_bill(billing, ub_users):
     assert chart.months[0].month == datetime.date(2025, 11, 1)
     assert chart.months[-1].month == datetime.date(2026, 11, 1)
     assert chart.svg.count("<rect") == 2
-    assert chart.svg.count('font-size="7" fill="#222">') >= 13
+    # The month labels: one row of text, a letter at a time, every month's initials.
+    labels = re.search(r'font-size="7" fill="#222">([^<]*)</text>', chart.svg).group(1)
+    assert "NovDecJanFebMarAprMayJunJulAugSepOctNov" in labels
+    assert chart.data_uri.startswith("data:image/svg+xml;base64,")
     assert "Nov 2025 12 (estimated)" in chart.summary
     assert "<desc" in chart.svg and "HCF" in chart.svg
 

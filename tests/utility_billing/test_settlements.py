@@ -42,6 +42,7 @@ from utility_billing.services.owner_notices import (
     mark_owner_notices_sent,
     record_owner_notices,
 )
+from utility_billing.services.settlements import settle_account_now
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -237,3 +238,117 @@ def test_the_account_page_deposits_tab_shows_deposits_and_the_referral(billing, 
     page = settled.content.decode()
     assert "Referred to collection" in page and f"{referral.amount:,}" in page
     assert "Applied" in page and "Deposit applied" in page
+
+
+# ---------------------------------------------------------------- settle now
+
+SETTLE_DAY = datetime.date(2026, 12, 15)
+
+
+def _closed_after_its_last_bill(billing, users, deposit="50.00"):
+    """A1 pays a deposit, then its move-out on 11/05 (the last day run 1 billed) is
+    recorded after run 1 posted: no later run selects it, so none settles it."""
+    a1 = billing["accounts"]["A1"]
+    if deposit:
+        _deposit(a1, deposit, key="dep-now", users=users)
+    close_account(a1, MoveOut(end_date=datetime.date(2026, 11, 5)), actor=users["tech"])
+    run = post_second_run(billing, users)
+    a1.refresh_from_db()
+    assert a1.status == AccountStatus.CLOSED
+    assert not Bill.objects.filter(run=run, account=a1).exists()
+    return a1
+
+
+def test_an_account_closed_after_its_final_bill_posted_is_settled_now(billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    october = Bill.objects.get(account=a1, run=billing["runs"][0])
+    settlement = move_out_money(a1).settlement
+    assert settlement.final_bill == october
+    assert (settlement.deposit_held, settlement.referral, settlement.refund) == (
+        D("50.00"),
+        D("94.80"),
+        0,
+    )
+    settled = settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    assert settled.status == AccountStatus.FINAL_BILLED
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    assert (referral.amount, referral.referred_on, referral.created_by) == (
+        D("94.80"),
+        SETTLE_DAY,
+        ub_users["tech"],
+    )
+    applied = UtilityTransaction.objects.filter(account=a1, kind="deposit_applied")
+    assert applied.aggregate(t=Sum("amount"))["t"] == D("-50.00")
+    assert {(m.bill, m.created_by) for m in applied} == {(october, ub_users["tech"])}
+    # Prepared by whoever settles, approved by the approver of the final bill's run.
+    entry = applied.first().journal_entry
+    assert (entry.prepared_by, entry.approved_by) == (ub_users["tech"], ub_users["senior"])
+    assert UtilityDeposit.objects.get(account=a1).status == DepositStatus.APPLIED
+    assert _row(Subledger.UTILITY_AR, SETTLE_DAY).reconciles
+    assert _row(Subledger.DEPOSITS, SETTLE_DAY).reconciles
+    # Once: again (a double click) changes nothing.
+    movements = UtilityTransaction.objects.count()
+    assert settle_account_now(a1, actor=ub_users["tech2"], on_date=SETTLE_DAY) == settled
+    assert UtilityTransaction.objects.count() == movements
+    assert move_out_money(settled).settlement is None
+
+
+def test_settling_now_is_refused_before_the_final_bill_and_to_the_run_approver(billing, ub_users):
+    a1, a2 = billing["accounts"]["A1"], billing["accounts"]["A2"]
+    with pytest.raises(ValidationError, match="only a closed account"):
+        settle_account_now(a2, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    _closed_after_its_last_bill(billing, ub_users, deposit="")
+    with pytest.raises(ValidationError, match="You approved bill run"):
+        settle_account_now(a1, actor=ub_users["senior"], on_date=SETTLE_DAY)
+    # A move-out booked after the period the next run bills: its final bill is to come.
+    close_account(a2, MoveOut(end_date=datetime.date(2027, 1, 20)), actor=ub_users["tech"])
+    with pytest.raises(ValidationError, match=r"final bill .* is not posted yet"):
+        settle_account_now(a2, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    a1.refresh_from_db()
+    assert a1.status == AccountStatus.CLOSED
+    assert not UtilityCollectionReferral.objects.exists()
+
+
+def test_a_run_does_not_settle_an_account_moving_out_after_its_period(billing, ub_users):
+    """A move-out booked ahead (12/20, after run 2's period ends 12/05): run 2 bills the
+    account to 12/05 and leaves it closed with its deposit held; the final bill, to
+    12/20, is the next run's."""
+    a1 = billing["accounts"]["A1"]
+    _deposit(a1, "100.00", key="dep-ahead", users=ub_users)
+    close_account(a1, MoveOut(end_date=datetime.date(2026, 12, 20)), actor=ub_users["tech"])
+    run = post_second_run(billing, ub_users)
+    a1.refresh_from_db()
+    assert Bill.objects.get(run=run, account=a1).period_end == SECOND_END
+    assert a1.status == AccountStatus.CLOSED
+    assert UtilityDeposit.objects.get(account=a1).status == DepositStatus.HELD
+    assert not UtilityTransaction.objects.filter(account=a1, kind="deposit_applied").exists()
+    assert move_out_money(a1).settlement.final_bill is None
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 15, 12, 0), tick=False)
+def test_the_deposits_tab_settles_an_account_now(client, billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    tab = reverse("utility_billing:account_detail", args=[a1.pk])
+    url = reverse("utility_billing:account_settle", args=[a1.pk])
+    client.force_login(ub_users["auditor"])
+    page = client.get(tab, {"tab": "deposits"}).content.decode()
+    assert "Settle now" in page and url not in page  # shown, not offered
+    assert client.post(url).status_code == 403
+    client.force_login(ub_users["tech"])
+    assert client.get(url).status_code == 405
+    page = client.get(tab, {"tab": "deposits"}).content.decode()
+    assert f'action="{url}"' in page and "$94.80" in page
+    answer = client.post(url, follow=True)
+    assert answer.redirect_chain[-1][0] == f"{tab}?tab=deposits"
+    assert f"Account {a1.number} settled" in answer.content.decode()
+    a1.refresh_from_db()
+    assert a1.status == AccountStatus.FINAL_BILLED
+    again = client.post(url, follow=True).content.decode()
+    assert "settled already" in again
+    assert UtilityCollectionReferral.objects.filter(account=a1).count() == 1
+    # Refused with the reason, nothing written: the run's approver; an open account.
+    a2 = billing["accounts"]["A2"]
+    refused = client.post(
+        reverse("utility_billing:account_settle", args=[a2.pk]), follow=True
+    ).content.decode()
+    assert "only a closed account" in refused

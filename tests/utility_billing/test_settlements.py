@@ -42,6 +42,7 @@ from utility_billing.services.owner_notices import (
     mark_owner_notices_sent,
     record_owner_notices,
 )
+from utility_billing.services.payment_voids import void_payment
 from utility_billing.services.settlements import settle_account_now
 
 pytestmark = pytest.mark.django_db
@@ -352,3 +353,108 @@ def test_the_deposits_tab_settles_an_account_now(client, billing, ub_users):
         reverse("utility_billing:account_settle", args=[a2.pk]), follow=True
     ).content.decode()
     assert "only a closed account" in refused
+
+
+# ---------------------------------------------------------------- recovery of a referral
+
+
+def _void(reference, key, *, users, on=SETTLE_DAY):
+    """What the counter does to void a receipt: take the payment back through
+    void_payment and post the reversal with the cash credited back, one transaction."""
+    from django.db import transaction
+
+    from ledger.services import LineSpec, post_entry
+    from tests.utility_billing.payment_helpers import CASH
+
+    with transaction.atomic():
+        debits = void_payment(
+            reference, payment_key=key, on_date=on, reason="Check returned", actor=users["clerk"]
+        )
+        total = sum((line.amount for line in debits), D("0"))
+        post_entry(
+            entry_date=on,
+            lines=[LineSpec(Account.objects.get(number=CASH), -total)]
+            + [LineSpec(line.account, line.amount, line.memo) for line in debits],
+            memo=f"Void of {key}",
+            source_module="cashiering",
+            idempotency_key=f"void-{key}",
+            prepared_by=users["clerk"],
+        )
+    return debits
+
+
+def test_payments_after_a_referral_recover_it_and_a_void_takes_it_back(billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    pay(a1.number, "10.00", key="before", actor=ub_users["clerk"], on=SETTLE_DAY)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    # Paid before the referral: not recovered by collection.
+    assert (referral.amount, referral.recovered_amount, referral.status) == (
+        D("84.80"),
+        0,
+        "referred",
+    )
+
+    def state():
+        referral.refresh_from_db()
+        return referral.recovered_amount, referral.status
+
+    pay(a1.number, "40.00", key="after-1", actor=ub_users["clerk"], on=SETTLE_DAY)
+    assert state() == (D("40.00"), "partly")
+    pay(a1.number, "40.00", key="after-1", actor=ub_users["clerk"], on=SETTLE_DAY)  # a repeat
+    assert state() == (D("40.00"), "partly")
+    pay(a1.number, "50.00", key="after-2", actor=ub_users["clerk"], on=SETTLE_DAY)
+    assert state() == (D("84.80"), "paid")  # at most what was referred; 5.20 is a credit
+    assert referral.outstanding == 0
+    lines = _void(a1.number, "after-2", users=ub_users)
+    assert sum(line.amount for line in lines) == D("50.00")
+    assert state() == (D("40.00"), "partly")
+    assert _void(a1.number, "after-2", users=ub_users) == lines  # voided once
+    assert state() == (D("40.00"), "partly")
+    _void(a1.number, "after-1", users=ub_users)
+    assert state() == (0, "referred")
+    _void(a1.number, "before", users=ub_users)  # a payment from before the referral
+    assert state() == (0, "referred")
+    a1.refresh_from_db()
+    assert a1.transactions.aggregate(t=Sum("amount"))["t"] == D("94.80")
+    assert _row(Subledger.UTILITY_AR, SETTLE_DAY).reconciles
+    with pytest.raises(ValidationError):
+        void_payment(
+            a1.number, payment_key="never", on_date=SETTLE_DAY, reason="x",
+            actor=ub_users["clerk"],
+        )  # fmt: skip
+    with pytest.raises(ValidationError):
+        void_payment(
+            billing["accounts"]["A2"].number, payment_key="after-1", on_date=SETTLE_DAY,
+            reason="x", actor=ub_users["clerk"],
+        )  # fmt: skip
+
+
+def test_a_voided_payment_opens_the_bill_it_paid_again(billing, ub_users):
+    from utility_billing.queries.payments import open_parts
+
+    a1 = billing["accounts"]["A1"]
+    october = Bill.objects.get(account=a1, run=billing["runs"][0])
+    pay(a1.number, "144.80", key="full", actor=ub_users["clerk"], on=PAY_DAY)
+    assert open_parts(a1, as_of=PAY_DAY) == []
+    _void(a1.number, "full", users=ub_users, on=PAY_DAY)
+    parts = open_parts(a1, as_of=PAY_DAY)
+    assert {p.bill_id for p in parts} == {october.pk}
+    assert sum(p.open for p in parts) == D("144.80")
+    assert _row(Subledger.UTILITY_AR, PAY_DAY).reconciles
+    with pytest.raises(ValidationError, match="Say why"):
+        pay(a1.number, "1.00", key="other", actor=ub_users["clerk"], on=PAY_DAY)
+        void_payment(
+            a1.number, payment_key="other", on_date=PAY_DAY, reason=" ", actor=ub_users["clerk"]
+        )
+
+
+def test_the_database_refuses_a_recovery_beyond_the_referral(billing, ub_users):
+    from django.db import IntegrityError, transaction
+
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    rows = UtilityCollectionReferral.objects.filter(account=a1)
+    for wrong in (D("94.81"), D("-0.01")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(recovered_amount=wrong)

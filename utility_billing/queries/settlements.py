@@ -18,6 +18,8 @@ from utility_billing.models import (
     UtilityAccount,
     UtilityCollectionReferral,
     UtilityDeposit,
+    UtilityTransaction,
+    UtilityTransactionKind,
 )
 
 
@@ -126,3 +128,26 @@ def move_out_money(account: UtilityAccount) -> MoveOutMoney:
         owner_notices=list(owner_notices(owner_account=account)[:20]),
         settlement=settlement_for(account, held),
     )
+
+
+VOID_PREFIX = "void:"
+
+
+def recovered_since_referral(referral: UtilityCollectionReferral) -> Decimal:
+    """What payments made on the account after its referral paid, less those of them
+    voided since, at most the amount referred."""
+    payments = dict(
+        UtilityTransaction.objects.filter(
+            account_id=referral.account_id,
+            kind=UtilityTransactionKind.PAYMENT,
+            created_at__gt=referral.created_at,
+        ).values_list("cause", "amount")
+    )
+    voids = UtilityTransaction.objects.filter(
+        account_id=referral.account_id, kind=UtilityTransactionKind.PAYMENT_VOID
+    ).values_list("cause", "amount")
+    paid = -sum(payments.values(), ZERO)
+    voided = sum(
+        (amount for cause, amount in voids if cause.removeprefix(VOID_PREFIX) in payments), ZERO
+    )
+    return min(max(paid - voided, ZERO), referral.amount)

@@ -27,10 +27,13 @@ from tests.utility_billing.payment_helpers import (
 )
 from utility_billing.models import (
     AccountRole,
+    AccountService,
     AccountStatus,
     Bill,
+    BillRunException,
     DepositStatus,
     Meter,
+    MeterRead,
     OwnerNotice,
     UtilityCollectionReferral,
     UtilityDeposit,
@@ -458,3 +461,36 @@ def test_the_database_refuses_a_recovery_beyond_the_referral(billing, ub_users):
     for wrong in (D("94.81"), D("-0.01")):
         with pytest.raises(IntegrityError), transaction.atomic():
             rows.update(recovered_amount=wrong)
+
+
+# ---------------------------------------------------------------- owner and tenant
+
+
+def test_service_reverts_to_the_owner_without_billing_the_tenant_final_read_twice(
+    billing, ub_users
+):
+    a1, owner = billing["accounts"]["A1"], billing["accounts"]["A6"]
+    standby = BillRunException.objects.get(run=billing["runs"][0], account=owner)
+    assert standby.reason == "owner_standby"
+    assert f"tenant account {a1.number} takes service" in standby.detail
+    tenant_bill = _final_bill(billing, ub_users, a1)
+    final_read = MeterRead.objects.get(read_date=MOVE_OUT, meter__serial="M-A1")
+    assert tenant_bill.read_ids == [final_read.pk]
+    owner_bill = Bill.objects.get(run=tenant_bill.run, account=owner)
+    # From the day after the tenant's last day, on the reads after its final read.
+    assert owner_bill.period_start == MOVE_OUT + datetime.timedelta(days=1)
+    assert final_read.pk not in owner_bill.read_ids
+    assert tenant_bill.consumption + owner_bill.consumption == D("10.000")
+
+
+def test_an_owner_left_without_service_at_a_tenant_move_out_says_what_to_do(billing, ub_users):
+    a1, owner = billing["accounts"]["A1"], billing["accounts"]["A6"]
+    close_account(a1, MoveOut(end_date=MOVE_OUT), actor=ub_users["tech"])
+    # As a tenant moved out before service went back to owners (older data): none did.
+    AccountService.objects.filter(account=owner).delete()
+    read(Meter.objects.get(serial="M-A1"), MOVE_OUT, "5", ub_users["tech"], reading="1003")
+    run = post_second_run(billing, ub_users)
+    exception = BillRunException.objects.get(run=run, account=owner)
+    assert exception.reason == "owner_standby"
+    assert f"Tenant account {a1.number} moved out on 11/20/2026" in exception.detail
+    assert "Move the owner in again" in exception.detail

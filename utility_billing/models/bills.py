@@ -314,6 +314,7 @@ class BillExceptionReason(models.TextChoices):
     NO_SERVICE = "no_service", "No service in the period"
     NO_CONTROL_ACCOUNT = "no_control_account", "No utility AR control account"
     ALREADY_BILLED = "already_billed", "Already billed for these days"
+    OWNER_STANDBY = "owner_standby", "Owner's account on standby"
 
 
 @track()

@@ -4,19 +4,71 @@ from django import forms
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q
+from django.urls import reverse_lazy
 
 from millbrae_finance.audit import tracked_models
+
+# The <datalist> the user boxes of the audit pages share, and how many names it offers.
+USER_OPTIONS_ID = "user-options"
+USER_SUGGESTIONS = 20
+
+
+def user_suggestions(text: str, *, limit: int = USER_SUGGESTIONS) -> list[User]:
+    """Users whose username, first or last name begins with the text, by username: at
+    most `limit` (a box's suggestions, however many users there are)."""
+    text = text.strip()
+    if not text or "\x00" in text:  # PostgreSQL text holds no NUL: nobody is named so
+        return []
+    return list(
+        User.objects.filter(
+            Q(username__istartswith=text)
+            | Q(first_name__istartswith=text)
+            | Q(last_name__istartswith=text)
+        ).order_by("username")[:limit]
+    )
+
+
+class UsernameField(forms.CharField):
+    """A user named by username in a text box with suggestions (the audit pages'
+    "Changed by"), not a list of every user: a city's users grow without bound. A number
+    that is no username is taken as a user id (links made when the box was a list)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 150)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {
+                "list": USER_OPTIONS_ID,
+                "autocomplete": "off",
+                "placeholder": "Anyone",
+                "hx-get": reverse_lazy("audit_changed_by"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{USER_OPTIONS_ID}",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        user = User.objects.filter(username=text).first()
+        if user is None:
+            user = User.objects.filter(username__iexact=text).order_by("pk").first()
+        if user is None and text.isdigit() and len(text) < 12:
+            user = User.objects.filter(pk=int(text)).first()
+        if user is None:
+            raise ValidationError(f"No user named {text}.", code="unknown")
+        return user
 
 
 class AuditFilterForm(forms.Form):
     model = forms.ChoiceField(label="Record type", required=False)
     object_id = forms.CharField(label="Record id", required=False, max_length=40)
-    user = forms.ModelChoiceField(
-        label="Changed by",
-        queryset=User.objects.order_by("username"),
-        required=False,
-        empty_label="Anyone",
-    )
+    user = UsernameField(label="Changed by")
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -62,18 +114,8 @@ class BookDateField(forms.DateField):
 
 
 class RoleChangeFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label="Whose roles",
-        queryset=User.objects.order_by("username"),
-        required=False,
-        empty_label="Anyone",
-    )
-    changed_by = forms.ModelChoiceField(
-        label="Changed by",
-        queryset=User.objects.order_by("username"),
-        required=False,
-        empty_label="Anyone",
-    )
+    user = UsernameField(label="Whose roles")
+    changed_by = UsernameField(label="Changed by")
     role = forms.ModelChoiceField(
         label="Role", queryset=Group.objects.order_by("name"), required=False, empty_label="Any"
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/password/", views.password_change, name="password_change"),
     path("accounts/password/done/", views.password_change_done, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/changed-by/", views.audit_changed_by, name="audit_changed_by"),
     path("audit/role-changes/", role_change_views.role_change_list, name="role_change_list"),
     path("audit/<str:label>/<str:object_id>/", views.audit_history, name="audit_history"),
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),

@@ -19,7 +19,7 @@ from millbrae_finance.audit import (
     usernames_by_id,
 )
 from millbrae_finance.csv_export import csv_response
-from millbrae_finance.forms import AuditFilterForm
+from millbrae_finance.forms import AuditFilterForm, user_suggestions
 from millbrae_finance.pdf import pdf_response
 from millbrae_finance.roles import ALL_ROLES, AUDIT_READERS, role_required, user_roles
 from millbrae_finance.work_queues import queues_for
@@ -77,6 +77,16 @@ def _audit_trail(form: AuditFilterForm) -> AuditTrail | None:
         date_from=data["date_from"],
         date_to=data["date_to"],
     )
+
+
+@role_required(AUDIT_READERS)
+@require_GET
+def audit_changed_by(request: HttpRequest) -> HttpResponse:
+    """A user box's suggestions, as <option>s for its <datalist> (at most twenty)."""
+    params = request.GET
+    text = params.get("q") or params.get("user") or params.get("changed_by") or ""
+    users = user_suggestions(text[:150])
+    return render(request, "millbrae_finance/partials/_user_options.html", {"users": users})
 
 
 @role_required(AUDIT_READERS)

@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/<int:pk>/move-out/", accounts.account_close, name="account_close"),
     path("accounts/<int:pk>/transfer/", accounts.account_transfer, name="account_transfer"),
     path("accounts/<int:pk>/contact/", accounts.account_contact, name="account_contact"),
+    path("accounts/<int:pk>/settle/", accounts.account_settle, name="account_settle"),
     path("service-orders/", service_orders.service_order_list, name="service_order_list"),
     path(
         "service-orders/<int:pk>/",

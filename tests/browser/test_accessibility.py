@@ -41,6 +41,7 @@ NOT_PAGES = {
     "receivables:invoice_customer_search": "HTMX fragment",
     "receivables:citation_fine": "HTMX fragment",
     "utility_billing:revenue_account_search": "HTMX fragment",
+    "audit_changed_by": "HTMX fragment",
     # The meter read file's layout, as a template to fill in.
     "utility_billing:read_import_template": "CSV download",
 }

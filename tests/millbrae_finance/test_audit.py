@@ -279,3 +279,53 @@ def test_audit_trail_shows_a_recorded_moment_in_local_time_like_the_event(client
     # 17:53:43 UTC is 09:53:43 in Millbrae (Pacific standard time).
     assert "2026-12-04 09:53:43" in history
     assert "2026-12-04T17:53:43" not in history
+
+
+def test_changed_by_is_a_text_box_with_bounded_suggestions(
+    client, auditor, administrator, clerk, django_assert_max_num_queries
+):
+    User.objects.bulk_create(
+        User(username=f"staff{n:03d}", first_name="Sam", last_name=f"Staff {n}") for n in range(60)
+    )
+    with pghistory.context(user=administrator.pk):
+        CityClosure.objects.create(date="2026-12-24", name="Christmas Eve")
+    client.force_login(auditor)
+    page = client.get(reverse("audit_log")).content.decode()
+    # No list of every user on the page: a box, fed by the suggestions URL.
+    filters = page.split('<div id="results">')[0]
+    assert "staff0" not in filters and 'select name="user"' not in filters
+    box = re.search(r'<input[^>]*id="id_user"[^>]*>', page).group(0)
+    assert 'list="user-options"' in box and reverse("audit_changed_by") in box
+    assert '<datalist id="user-options"></datalist>' in page
+    with django_assert_max_num_queries(7):  # the session, roles, and one for the users
+        options = client.get(reverse("audit_changed_by"), {"user": "staff"}).content.decode()
+    assert options.count("<option") == 20
+    assert 'value="staff000"' in options and "staff020" not in options
+    by_first_name = client.get(reverse("audit_changed_by"), {"q": "sam"}).content.decode()
+    assert by_first_name.count("<option") == 20
+    assert client.get(reverse("audit_changed_by"), {"q": ""}).content.decode().strip() == ""
+    # Filtered by the name typed; an unknown name says so next to the box.
+    named = client.get(reverse("audit_log"), {"user": administrator.username}).content.decode()
+    assert "Christmas Eve" in named
+    assert "Christmas Eve" not in client.get(reverse("audit_log"), {"user": "staff001"}).text
+    unknown = client.get(reverse("audit_log"), {"user": "nobody-here"})
+    assert unknown.status_code == 200 and "No user named nobody-here." in unknown.text
+    huge = client.get(reverse("audit_log"), {"user": "x" * 500})
+    assert huge.status_code == 200
+    nul = client.get(reverse("audit_changed_by"), {"q": "st\x00"})
+    assert nul.status_code == 200 and "<option" not in nul.text
+    assert "Null characters" in client.get(reverse("audit_log"), {"user": "st\x00"}).text
+    client.force_login(clerk)
+    assert client.get(reverse("audit_changed_by"), {"q": "staff"}).status_code == 403
+
+
+def test_the_role_change_report_takes_user_names_too(client, auditor, administrator):
+    client.force_login(auditor)
+    page = client.get(reverse("role_change_list")).content.decode()
+    for name in ("user", "changed_by"):
+        box = re.search(rf'<input[^>]*id="id_{name}"[^>]*>', page).group(0)
+        assert 'list="user-options"' in box
+    answer = client.get(reverse("role_change_list"), {"changed_by": administrator.username})
+    assert answer.status_code == 200 and "No user named" not in answer.text
+    refused = client.get(reverse("role_change_list"), {"user": "nobody-here"})
+    assert "No user named nobody-here." in refused.text

@@ -46,6 +46,7 @@ POST_ONLY: set[str] = {
     "utility_billing:adjustment_approve",
     "utility_billing:adjustment_reject",
     "utility_billing:account_note_create",
+    "utility_billing:account_settle",
 }
 
 

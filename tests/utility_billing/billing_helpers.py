@@ -18,7 +18,7 @@ $3.50 per parcel.
                                                                      total     605.25
     by fund: water (501) 367.25, sewer (502) 224.00, storm drain (503) 14.00.
 
-    A4 no read; A5 an open read exception; A6 an owner with no service (a tenant takes
+    A4 no read; A5 an open read exception; A6 an owner on standby (a tenant takes
     it: A6's location is A1's); A7 water service and no meter; A9 closed (not selected);
     B1 another cycle (not selected).
 """
@@ -59,7 +59,7 @@ EXPECTED_BY_FUND = {"501": D("367.25"), "502": D("224.00"), "503": D("14.00")}
 EXPECTED_EXCEPTIONS = {
     "A4": "no_read",
     "A5": "open_read_exception",
-    "A6": "no_service",
+    "A6": "owner_standby",
     "A7": "inactive_meter",
 }
 

@@ -452,7 +452,7 @@ def role_matrix_samples() -> dict:
         "utility_billing:service_order_create": {"pk": location_pk},
         **{
             f"utility_billing:account_{action}": {"pk": account_pk}
-            for action in ("detail", "close", "transfer", "contact")
+            for action in ("detail", "close", "transfer", "contact", "settle")
         },
         **{
             f"utility_billing:service_order_{action}": {"pk": order.pk}

@@ -282,7 +282,7 @@ def test_a_closed_period_gives_an_exception_row_not_a_silent_skip(billing, ub_us
     assert (run.bills_count, run.exceptions_count) == (0, 8)
     reasons = set(BillRunException.objects.filter(run=run).values_list("reason", flat=True))
     # Accounts with no service say so; every other one names the closed period.
-    assert reasons == {"closed_period", "no_service"}
+    assert reasons == {"closed_period", "owner_standby"}
 
 
 def test_discard_only_before_approval(billing, ub_users):

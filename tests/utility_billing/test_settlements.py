@@ -27,10 +27,13 @@ from tests.utility_billing.payment_helpers import (
 )
 from utility_billing.models import (
     AccountRole,
+    AccountService,
     AccountStatus,
     Bill,
+    BillRunException,
     DepositStatus,
     Meter,
+    MeterRead,
     OwnerNotice,
     UtilityCollectionReferral,
     UtilityDeposit,
@@ -42,6 +45,8 @@ from utility_billing.services.owner_notices import (
     mark_owner_notices_sent,
     record_owner_notices,
 )
+from utility_billing.services.payment_voids import void_payment
+from utility_billing.services.settlements import settle_account_now
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -237,3 +242,255 @@ def test_the_account_page_deposits_tab_shows_deposits_and_the_referral(billing, 
     page = settled.content.decode()
     assert "Referred to collection" in page and f"{referral.amount:,}" in page
     assert "Applied" in page and "Deposit applied" in page
+
+
+# ---------------------------------------------------------------- settle now
+
+SETTLE_DAY = datetime.date(2026, 12, 15)
+
+
+def _closed_after_its_last_bill(billing, users, deposit="50.00"):
+    """A1 pays a deposit, then its move-out on 11/05 (the last day run 1 billed) is
+    recorded after run 1 posted: no later run selects it, so none settles it."""
+    a1 = billing["accounts"]["A1"]
+    if deposit:
+        _deposit(a1, deposit, key="dep-now", users=users)
+    close_account(a1, MoveOut(end_date=datetime.date(2026, 11, 5)), actor=users["tech"])
+    run = post_second_run(billing, users)
+    a1.refresh_from_db()
+    assert a1.status == AccountStatus.CLOSED
+    assert not Bill.objects.filter(run=run, account=a1).exists()
+    return a1
+
+
+def test_an_account_closed_after_its_final_bill_posted_is_settled_now(billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    october = Bill.objects.get(account=a1, run=billing["runs"][0])
+    settlement = move_out_money(a1).settlement
+    assert settlement.final_bill == october
+    assert (settlement.deposit_held, settlement.referral, settlement.refund) == (
+        D("50.00"),
+        D("94.80"),
+        0,
+    )
+    settled = settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    assert settled.status == AccountStatus.FINAL_BILLED
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    assert (referral.amount, referral.referred_on, referral.created_by) == (
+        D("94.80"),
+        SETTLE_DAY,
+        ub_users["tech"],
+    )
+    applied = UtilityTransaction.objects.filter(account=a1, kind="deposit_applied")
+    assert applied.aggregate(t=Sum("amount"))["t"] == D("-50.00")
+    assert {(m.bill, m.created_by) for m in applied} == {(october, ub_users["tech"])}
+    # Prepared by whoever settles, approved by the approver of the final bill's run.
+    entry = applied.first().journal_entry
+    assert (entry.prepared_by, entry.approved_by) == (ub_users["tech"], ub_users["senior"])
+    assert UtilityDeposit.objects.get(account=a1).status == DepositStatus.APPLIED
+    assert _row(Subledger.UTILITY_AR, SETTLE_DAY).reconciles
+    assert _row(Subledger.DEPOSITS, SETTLE_DAY).reconciles
+    # Once: again (a double click) changes nothing.
+    movements = UtilityTransaction.objects.count()
+    assert settle_account_now(a1, actor=ub_users["tech2"], on_date=SETTLE_DAY) == settled
+    assert UtilityTransaction.objects.count() == movements
+    assert move_out_money(settled).settlement is None
+
+
+def test_settling_now_is_refused_before_the_final_bill_and_to_the_run_approver(billing, ub_users):
+    a1, a2 = billing["accounts"]["A1"], billing["accounts"]["A2"]
+    with pytest.raises(ValidationError, match="only a closed account"):
+        settle_account_now(a2, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    _closed_after_its_last_bill(billing, ub_users, deposit="")
+    with pytest.raises(ValidationError, match="You approved bill run"):
+        settle_account_now(a1, actor=ub_users["senior"], on_date=SETTLE_DAY)
+    # A move-out booked after the period the next run bills: its final bill is to come.
+    close_account(a2, MoveOut(end_date=datetime.date(2027, 1, 20)), actor=ub_users["tech"])
+    with pytest.raises(ValidationError, match=r"final bill .* is not posted yet"):
+        settle_account_now(a2, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    a1.refresh_from_db()
+    assert a1.status == AccountStatus.CLOSED
+    assert not UtilityCollectionReferral.objects.exists()
+
+
+def test_a_run_does_not_settle_an_account_moving_out_after_its_period(billing, ub_users):
+    """A move-out booked ahead (12/20, after run 2's period ends 12/05): run 2 bills the
+    account to 12/05 and leaves it closed with its deposit held; the final bill, to
+    12/20, is the next run's."""
+    a1 = billing["accounts"]["A1"]
+    _deposit(a1, "100.00", key="dep-ahead", users=ub_users)
+    close_account(a1, MoveOut(end_date=datetime.date(2026, 12, 20)), actor=ub_users["tech"])
+    run = post_second_run(billing, ub_users)
+    a1.refresh_from_db()
+    assert Bill.objects.get(run=run, account=a1).period_end == SECOND_END
+    assert a1.status == AccountStatus.CLOSED
+    assert UtilityDeposit.objects.get(account=a1).status == DepositStatus.HELD
+    assert not UtilityTransaction.objects.filter(account=a1, kind="deposit_applied").exists()
+    assert move_out_money(a1).settlement.final_bill is None
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 15, 12, 0), tick=False)
+def test_the_deposits_tab_settles_an_account_now(client, billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    tab = reverse("utility_billing:account_detail", args=[a1.pk])
+    url = reverse("utility_billing:account_settle", args=[a1.pk])
+    client.force_login(ub_users["auditor"])
+    page = client.get(tab, {"tab": "deposits"}).content.decode()
+    assert "Settle now" in page and url not in page  # shown, not offered
+    assert client.post(url).status_code == 403
+    client.force_login(ub_users["tech"])
+    assert client.get(url).status_code == 405
+    page = client.get(tab, {"tab": "deposits"}).content.decode()
+    assert f'action="{url}"' in page and "$94.80" in page
+    answer = client.post(url, follow=True)
+    assert answer.redirect_chain[-1][0] == f"{tab}?tab=deposits"
+    assert f"Account {a1.number} settled" in answer.content.decode()
+    a1.refresh_from_db()
+    assert a1.status == AccountStatus.FINAL_BILLED
+    again = client.post(url, follow=True).content.decode()
+    assert "settled already" in again
+    assert UtilityCollectionReferral.objects.filter(account=a1).count() == 1
+    # Refused with the reason, nothing written: the run's approver; an open account.
+    a2 = billing["accounts"]["A2"]
+    refused = client.post(
+        reverse("utility_billing:account_settle", args=[a2.pk]), follow=True
+    ).content.decode()
+    assert "only a closed account" in refused
+
+
+# ---------------------------------------------------------------- recovery of a referral
+
+
+def _void(reference, key, *, users, on=SETTLE_DAY):
+    """What the counter does to void a receipt: take the payment back through
+    void_payment and post the reversal with the cash credited back, one transaction."""
+    from django.db import transaction
+
+    from ledger.services import LineSpec, post_entry
+    from tests.utility_billing.payment_helpers import CASH
+
+    with transaction.atomic():
+        debits = void_payment(
+            reference, payment_key=key, on_date=on, reason="Check returned", actor=users["clerk"]
+        )
+        total = sum((line.amount for line in debits), D("0"))
+        post_entry(
+            entry_date=on,
+            lines=[LineSpec(Account.objects.get(number=CASH), -total)]
+            + [LineSpec(line.account, line.amount, line.memo) for line in debits],
+            memo=f"Void of {key}",
+            source_module="cashiering",
+            idempotency_key=f"void-{key}",
+            prepared_by=users["clerk"],
+        )
+    return debits
+
+
+def test_payments_after_a_referral_recover_it_and_a_void_takes_it_back(billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    pay(a1.number, "10.00", key="before", actor=ub_users["clerk"], on=SETTLE_DAY)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    # Paid before the referral: not recovered by collection.
+    assert (referral.amount, referral.recovered_amount, referral.status) == (
+        D("84.80"),
+        0,
+        "referred",
+    )
+
+    def state():
+        referral.refresh_from_db()
+        return referral.recovered_amount, referral.status
+
+    pay(a1.number, "40.00", key="after-1", actor=ub_users["clerk"], on=SETTLE_DAY)
+    assert state() == (D("40.00"), "partly")
+    pay(a1.number, "40.00", key="after-1", actor=ub_users["clerk"], on=SETTLE_DAY)  # a repeat
+    assert state() == (D("40.00"), "partly")
+    pay(a1.number, "50.00", key="after-2", actor=ub_users["clerk"], on=SETTLE_DAY)
+    assert state() == (D("84.80"), "paid")  # at most what was referred; 5.20 is a credit
+    assert referral.outstanding == 0
+    lines = _void(a1.number, "after-2", users=ub_users)
+    assert sum(line.amount for line in lines) == D("50.00")
+    assert state() == (D("40.00"), "partly")
+    assert _void(a1.number, "after-2", users=ub_users) == lines  # voided once
+    assert state() == (D("40.00"), "partly")
+    _void(a1.number, "after-1", users=ub_users)
+    assert state() == (0, "referred")
+    _void(a1.number, "before", users=ub_users)  # a payment from before the referral
+    assert state() == (0, "referred")
+    a1.refresh_from_db()
+    assert a1.transactions.aggregate(t=Sum("amount"))["t"] == D("94.80")
+    assert _row(Subledger.UTILITY_AR, SETTLE_DAY).reconciles
+    with pytest.raises(ValidationError):
+        void_payment(
+            a1.number, payment_key="never", on_date=SETTLE_DAY, reason="x",
+            actor=ub_users["clerk"],
+        )  # fmt: skip
+    with pytest.raises(ValidationError):
+        void_payment(
+            billing["accounts"]["A2"].number, payment_key="after-1", on_date=SETTLE_DAY,
+            reason="x", actor=ub_users["clerk"],
+        )  # fmt: skip
+
+
+def test_a_voided_payment_opens_the_bill_it_paid_again(billing, ub_users):
+    from utility_billing.queries.payments import open_parts
+
+    a1 = billing["accounts"]["A1"]
+    october = Bill.objects.get(account=a1, run=billing["runs"][0])
+    pay(a1.number, "144.80", key="full", actor=ub_users["clerk"], on=PAY_DAY)
+    assert open_parts(a1, as_of=PAY_DAY) == []
+    _void(a1.number, "full", users=ub_users, on=PAY_DAY)
+    parts = open_parts(a1, as_of=PAY_DAY)
+    assert {p.bill_id for p in parts} == {october.pk}
+    assert sum(p.open for p in parts) == D("144.80")
+    assert _row(Subledger.UTILITY_AR, PAY_DAY).reconciles
+    with pytest.raises(ValidationError, match="Say why"):
+        pay(a1.number, "1.00", key="other", actor=ub_users["clerk"], on=PAY_DAY)
+        void_payment(
+            a1.number, payment_key="other", on_date=PAY_DAY, reason=" ", actor=ub_users["clerk"]
+        )
+
+
+def test_the_database_refuses_a_recovery_beyond_the_referral(billing, ub_users):
+    from django.db import IntegrityError, transaction
+
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    rows = UtilityCollectionReferral.objects.filter(account=a1)
+    for wrong in (D("94.81"), D("-0.01")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows.update(recovered_amount=wrong)
+
+
+# ---------------------------------------------------------------- owner and tenant
+
+
+def test_service_reverts_to_the_owner_without_billing_the_tenant_final_read_twice(
+    billing, ub_users
+):
+    a1, owner = billing["accounts"]["A1"], billing["accounts"]["A6"]
+    standby = BillRunException.objects.get(run=billing["runs"][0], account=owner)
+    assert standby.reason == "owner_standby"
+    assert f"tenant account {a1.number} takes service" in standby.detail
+    tenant_bill = _final_bill(billing, ub_users, a1)
+    final_read = MeterRead.objects.get(read_date=MOVE_OUT, meter__serial="M-A1")
+    assert tenant_bill.read_ids == [final_read.pk]
+    owner_bill = Bill.objects.get(run=tenant_bill.run, account=owner)
+    # From the day after the tenant's last day, on the reads after its final read.
+    assert owner_bill.period_start == MOVE_OUT + datetime.timedelta(days=1)
+    assert final_read.pk not in owner_bill.read_ids
+    assert tenant_bill.consumption + owner_bill.consumption == D("10.000")
+
+
+def test_an_owner_left_without_service_at_a_tenant_move_out_says_what_to_do(billing, ub_users):
+    a1, owner = billing["accounts"]["A1"], billing["accounts"]["A6"]
+    close_account(a1, MoveOut(end_date=MOVE_OUT), actor=ub_users["tech"])
+    # As a tenant moved out before service went back to owners (older data): none did.
+    AccountService.objects.filter(account=owner).delete()
+    read(Meter.objects.get(serial="M-A1"), MOVE_OUT, "5", ub_users["tech"], reading="1003")
+    run = post_second_run(billing, ub_users)
+    exception = BillRunException.objects.get(run=run, account=owner)
+    assert exception.reason == "owner_standby"
+    assert f"Tenant account {a1.number} moved out on 11/20/2026" in exception.detail
+    assert "Move the owner in again" in exception.detail

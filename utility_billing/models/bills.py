@@ -314,6 +314,7 @@ class BillExceptionReason(models.TextChoices):
     NO_SERVICE = "no_service", "No service in the period"
     NO_CONTROL_ACCOUNT = "no_control_account", "No utility AR control account"
     ALREADY_BILLED = "already_billed", "Already billed for these days"
+    OWNER_STANDBY = "owner_standby", "Owner's account on standby"
 
 
 @track()
@@ -346,6 +347,9 @@ class BillRunException(models.Model):
 class UtilityTransactionKind(models.TextChoices):
     CHARGE = "charge", "Charge (bill)"
     PAYMENT = "payment", "Payment"
+    # A payment taken back (a receipt voided, a check returned): each of its movements
+    # reversed on the same bill and fund, its entry the cashier's.
+    PAYMENT_VOID = "payment_void", "Payment voided"
     ADJUSTMENT = "adjustment", "Adjustment"
     CREDIT = "credit", "Credit"
     DEPOSIT_APPLIED = "deposit_applied", "Deposit applied"
@@ -356,7 +360,7 @@ class UtilityTransactionKind(models.TextChoices):
 
 # Kinds that always raise what is owed, and kinds that always lower it; an adjustment or
 # a transfer goes either way.
-RAISING_KINDS = ("charge", "refund")
+RAISING_KINDS = ("charge", "refund", "payment_void")
 LOWERING_KINDS = ("payment", "credit", "deposit_applied", "write_off")
 
 
@@ -431,10 +435,11 @@ class UtilityTransaction(models.Model):
                 condition=~Q(kind="charge") | Q(bill__isnull=False),
                 name="utility_billing_tx_charge_has_bill",
             ),
-            # Every movement but a payment posts its own entry; a payment's entry is the
-            # cashier's, with the cash, and the movement names its receipt.
+            # Every movement but a payment (or its void) posts its own entry; a payment's
+            # entry is the cashier's, with the cash, and the movement names its receipt.
             models.CheckConstraint(
-                condition=Q(kind="payment", reference__gt="") | Q(journal_entry__isnull=False),
+                condition=Q(kind__in=["payment", "payment_void"], reference__gt="")
+                | Q(journal_entry__isnull=False),
                 name="utility_billing_tx_posted",
             ),
             models.CheckConstraint(condition=Q(cause__gt=""), name="utility_billing_tx_cause"),

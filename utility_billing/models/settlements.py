@@ -6,9 +6,11 @@ credited to the customer-deposits liability (the deposits control account). When
 account's final bill posts, the deposit is applied to the balance; a credit left is
 refunded (to refunds payable) and a balance left is referred to collection."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from millbrae_finance.audit_tracking import track
@@ -68,13 +70,16 @@ class UtilityDeposit(models.Model):
 
 class ReferralStatus(models.TextChoices):
     REFERRED = "referred", "Referred to collection"
+    PARTLY_RECOVERED = "partly", "Partly recovered"
+    PAID = "paid", "Paid in full"
     CLOSED = "closed", "Closed"
 
 
 @track()
 class UtilityCollectionReferral(models.Model):
     """What an account's final bill left owed after its deposit, referred to collection
-    once (one per account)."""
+    once (one per account), and what payments on the account have recovered of it since
+    (services/referrals.py keeps it: a payment raises it, a voided payment lowers it)."""
 
     account = models.OneToOneField(
         "utility_billing.UtilityAccount", on_delete=models.PROTECT, related_name="referral"
@@ -84,6 +89,7 @@ class UtilityCollectionReferral(models.Model):
     status = models.CharField(
         max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED
     )
+    recovered_amount = MoneyField(default=Decimal("0.00"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -95,10 +101,18 @@ class UtilityCollectionReferral(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="utility_billing_referral_amount_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(recovered_amount__gte=0, recovered_amount__lte=F("amount")),
+                name="utility_billing_referral_recovered_within",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Referral of {self.account_id}: {self.amount}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.recovered_amount
 
 
 class OwnerNoticeStatus(models.TextChoices):

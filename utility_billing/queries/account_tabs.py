@@ -45,7 +45,8 @@ def bills_tab(account: UtilityAccount, page: str | None) -> dict[str, Any]:
 
 def payments_tab(account: UtilityAccount, page: str | None) -> dict[str, Any]:
     payments = UtilityTransaction.objects.filter(
-        account=account, kind=UtilityTransactionKind.PAYMENT
+        account=account,
+        kind__in=[UtilityTransactionKind.PAYMENT, UtilityTransactionKind.PAYMENT_VOID],
     ).order_by("-transaction_date", "-id")
     return {"rows": _page(payments, page)}
 

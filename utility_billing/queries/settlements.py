@@ -9,12 +9,17 @@ from django.db.models.functions import Coalesce
 
 from millbrae_finance.money import ZERO
 from utility_billing.models import (
+    AccountStatus,
+    Bill,
+    BillRunStatus,
     DepositStatus,
     OwnerNotice,
     OwnerNoticeStatus,
     UtilityAccount,
     UtilityCollectionReferral,
     UtilityDeposit,
+    UtilityTransaction,
+    UtilityTransactionKind,
 )
 
 
@@ -63,14 +68,86 @@ class MoveOutMoney:
     deposit_held: Decimal
     referral: UtilityCollectionReferral | None
     owner_notices: list[OwnerNotice]
+    settlement: "Settlement | None" = None
+
+
+@dataclass
+class Settlement:
+    """What settling a closed account would do now: the deposit held applied to the
+    balance, and what is left refunded (a credit) or referred to collection."""
+
+    final_bill: Bill | None
+    balance: Decimal
+    deposit_held: Decimal
+    refund: Decimal
+    referral: Decimal
+
+    @property
+    def ready(self) -> bool:
+        return self.final_bill is not None
+
+
+def final_bill(account: UtilityAccount) -> Bill | None:
+    """A closed account's final bill: its posted bill that reaches its move-out day."""
+    if account.end_date is None:
+        return None
+    return (
+        Bill.objects.filter(
+            account=account, run__status=BillRunStatus.POSTED, period_end__gte=account.end_date
+        )
+        .select_related("run", "run__approved_by")
+        .order_by("-period_end", "-id")
+        .first()
+    )
+
+
+def settlement_for(account: UtilityAccount, deposit_held: Decimal) -> Settlement | None:
+    """What settling the account would do, for a closed account (not yet settled)."""
+    if account.status != AccountStatus.CLOSED:
+        return None
+    balance = account.transactions.aggregate(t=Coalesce(Sum("amount"), ZERO))["t"]
+    left = balance - deposit_held
+    return Settlement(
+        final_bill=final_bill(account),
+        balance=balance,
+        deposit_held=deposit_held,
+        refund=max(-left, ZERO),
+        referral=max(left, ZERO),
+    )
 
 
 def move_out_money(account: UtilityAccount) -> MoveOutMoney:
-    """An account's deposits, referral and owner notices (three queries)."""
+    """An account's deposits, referral and owner notices (three queries), and what
+    settling it would do if it is closed (two more)."""
     deposits = list(account.deposits.order_by("-received_date", "-id"))
+    held = sum((d.amount for d in deposits if d.status == DepositStatus.HELD), ZERO)
     return MoveOutMoney(
         deposits=deposits,
-        deposit_held=sum((d.amount for d in deposits if d.status == DepositStatus.HELD), ZERO),
+        deposit_held=held,
         referral=UtilityCollectionReferral.objects.filter(account=account).first(),
         owner_notices=list(owner_notices(owner_account=account)[:20]),
+        settlement=settlement_for(account, held),
     )
+
+
+VOID_PREFIX = "void:"
+
+
+def recovered_since_referral(referral: UtilityCollectionReferral) -> Decimal:
+    """What payments made on the account after its referral paid, less those of them
+    voided since, at most the amount referred."""
+    payments = dict(
+        UtilityTransaction.objects.filter(
+            account_id=referral.account_id,
+            kind=UtilityTransactionKind.PAYMENT,
+            created_at__gt=referral.created_at,
+        ).values_list("cause", "amount")
+    )
+    voids = UtilityTransaction.objects.filter(
+        account_id=referral.account_id, kind=UtilityTransactionKind.PAYMENT_VOID
+    ).values_list("cause", "amount")
+    paid = -sum(payments.values(), ZERO)
+    voided = sum(
+        (amount for cause, amount in voids if cause.removeprefix(VOID_PREFIX) in payments), ZERO
+    )
+    return min(max(paid - voided, ZERO), referral.amount)

@@ -71,7 +71,7 @@ SELECTED = "(a.status = 'active' OR (a.status = 'closed' AND a.end_date >= %(sta
 ACCOUNTS_SQL = (
     """
 SELECT a.id, a.number, a.start_date, a.end_date, a.location_id, a.winter_average_hcf,
-       l.service_class
+       l.service_class, a.role
   FROM utility_billing_utilityaccount a
   JOIN utility_billing_servicelocation l ON l.id = a.location_id
  WHERE l.cycle_id = %(cycle)s AND """
@@ -94,6 +94,18 @@ SELECT s.account_id, s.kind, s.rate_schedule_id, s.start_date, s.end_date
  ORDER BY s.account_id, s.start_date, s.id
 """
 )
+
+# Each location's latest tenant account that began by the period's end: an owner's
+# account with no service is on standby while it serves, or was left without service when
+# it moved out.
+TENANTS_SQL = """
+SELECT DISTINCT ON (a.location_id) a.location_id, a.number, a.status, a.end_date
+  FROM utility_billing_utilityaccount a
+  JOIN utility_billing_servicelocation l ON l.id = a.location_id
+ WHERE l.cycle_id = %(cycle)s AND a.role = 'tenant' AND a.start_date <= %(end)s
+   AND a.status <> 'pending'
+ ORDER BY a.location_id, a.start_date DESC, a.id DESC
+"""
 
 # The meter in service at each location (the latest installed, should there be two).
 METERS_SQL = """
@@ -261,6 +273,8 @@ class _Cycle:
             self.services: dict[int, list[_Service]] = defaultdict(list)
             for account_id, kind, schedule_id, start, end in cursor.fetchall():
                 self.services[account_id].append(_Service(kind, schedule_id, start, end))
+            cursor.execute(TENANTS_SQL, params)
+            self.tenants = {row[0]: row[1:] for row in cursor.fetchall()}
             cursor.execute(METERS_SQL, params)
             self.meter_sizes: dict[int, str] = dict(cursor.fetchall())
             cursor.execute(READS_SQL, params)
@@ -325,7 +339,7 @@ class _Biller:
         return "exception", (account_id, *found)
 
     def _bill_or_reason(self, row: tuple) -> "_Bill | tuple[str, str]":
-        account_id, _number, start_date, end_date, location_id, winter, service_class = row
+        account_id, _number, start_date, end_date, location_id, winter, service_class, role = row
         run = self.run
         start = max(run.period_start, start_date)
         end = min(run.period_end, end_date) if end_date else run.period_end
@@ -342,11 +356,7 @@ class _Biller:
             if s.start <= end and (s.end is None or s.end >= start)
         ]
         if not services:
-            return (
-                BillExceptionReason.NO_SERVICE,
-                "No service is billed to this account in the period (an owner's account "
-                "while a tenant takes service, or services not set up).",
-            )
+            return self._no_service(role, location_id)
         if self.closed_period:
             return (BillExceptionReason.CLOSED_PERIOD, self.closed_period)
         billed = self.cycle.already_billed.get(account_id)
@@ -366,12 +376,19 @@ class _Biller:
                 "The account is billed by its meter, and no meter is installed at the location.",
             )
         # Reads after the day service began (a move-in read measured the previous
-        # occupant's use) up to the period's last day.
+        # occupant's use) up to the period's last day. Service that began again in the
+        # period (an owner's account taking it back at a tenant's move-out) bills the reads
+        # after the day before: the tenant's final read, dated its last day, is the
+        # tenant's final bill's.
+        metered = [s for s in services if self.needs_read.get(s.schedule_id)] or services
+        resumed = min(s.start for s in metered)
+        reads_after = start_date if start_date >= run.period_start else None
+        if resumed > start:
+            start, reads_after = resumed, resumed - ONE_DAY
         reads = [
             r
             for r in self.cycle.reads.get(location_id, ())
-            if (r.read_date > start_date if start_date >= run.period_start else True)
-            and r.read_date <= end
+            if (reads_after is None or r.read_date > reads_after) and r.read_date <= end
         ]
         unsettled = [
             r
@@ -424,6 +441,32 @@ class _Biller:
             amount=total,
             notes="\n".join(notes),
             lines=rows,
+        )
+
+    def _no_service(self, role: str, location_id: int) -> tuple[str, str]:
+        """Why an account with no service in the period has no bill: an owner's account
+        on standby names the tenant's account, and what to do if service did not come
+        back to it when the tenant moved out."""
+        tenant = self.cycle.tenants.get(location_id) if role == "owner" else None
+        if tenant is None:
+            return (
+                BillExceptionReason.NO_SERVICE,
+                "No service is billed to this account in the period: its services are not "
+                "set up (move-in) or ended.",
+            )
+        number, status, end_date = tenant
+        if status in ("active", "pending") or end_date is None or end_date >= self.run.period_end:
+            return (
+                BillExceptionReason.OWNER_STANDBY,
+                f"Owner's account on standby: tenant account {number} takes service at the "
+                "location and is billed for it. Nothing to do.",
+            )
+        return (
+            BillExceptionReason.OWNER_STANDBY,
+            f"Tenant account {number} moved out on {end_date:%m/%d/%Y} and service did not "
+            "go back to this owner's account: the location's use after that is billed to no "
+            "one. Move the owner in again with the services (Move out, then Move in at the "
+            "location), or close this account if the parcel has no service.",
         )
 
     def _service_lines(self, service: _Service, **inputs) -> _Computed:

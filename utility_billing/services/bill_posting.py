@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ledger.models import Account, Subledger
@@ -181,10 +182,16 @@ def post_bill_run(
                     done += cursor.fetchone()[0]
                     if progress is not None:
                         progress(done, bills)
-        # Final bills: each closed account billed by this run is settled now (deposit
-        # applied, credit refunded or balance referred), in account order.
+        # Final bills: each closed account whose bill in this run reaches its move-out
+        # day is settled now (deposit applied, credit refunded or balance referred), in
+        # account order. One moving out after the period (a move-out booked ahead) is
+        # billed to its move-out day, and settled, by a later run.
         closed = (
-            Bill.objects.filter(run=run, account__status=AccountStatus.CLOSED)
+            Bill.objects.filter(
+                run=run,
+                account__status=AccountStatus.CLOSED,
+                period_end__gte=F("account__end_date"),
+            )
             .order_by("account_id")
             .values_list("account_id", flat=True)
         )

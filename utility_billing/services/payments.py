@@ -38,6 +38,7 @@ from utility_billing.queries.payments import (
     open_parts,
     repeated_payment,
 )
+from utility_billing.services.referrals import record_referral_recovery
 
 CHECKS_WARNING = "Do not accept checks"
 
@@ -189,6 +190,8 @@ class UtilityAccountTarget:
             if (first := self._repeat(payment_key, account, amount, receipt)) is None:
                 raise
             return first
+        # A referred account's payment is what collection recovers.
+        record_referral_recovery(account.pk)
         return credit_lines(rows, receipt)
 
     @staticmethod

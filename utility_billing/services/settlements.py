@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from ledger.models import Account, Subledger
 from ledger.services import LineSpec, post_entry
@@ -32,6 +33,7 @@ from utility_billing.models import (
 )
 from utility_billing.queries.accounts import account_list
 from utility_billing.queries.payments import credit_control_account, open_parts
+from utility_billing.queries.settlements import final_bill
 from utility_billing.services.payments import _account_for, _check_amount, allocate
 
 SOURCE_MODULE = "utility_billing"
@@ -190,14 +192,17 @@ def settle_final_bill(
     on_date: dt.date,
     prepared_by: AbstractBaseUser,
     approved_by: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None = None,
 ) -> UtilityAccount:
     """Settle a closed account whose final bill posts (inside the posting transaction):
     apply its deposits held to the balance (oldest bill first, fund by fund), refund a
     credit left, refer a balance left to collection, and mark it final billed. An account
-    no longer closed is returned as it is (settled once)."""
+    no longer closed is returned as it is (settled once). `actor` (who settles; by default
+    the approver) is recorded on the movements and the referral."""
     account = UtilityAccount.objects.select_for_update().get(pk=account_id)
     if account.status != AccountStatus.CLOSED:
         return account
+    actor = actor or approved_by or prepared_by
     deposits = list(
         UtilityDeposit.objects.select_for_update()
         .filter(account=account, status=DepositStatus.HELD)
@@ -205,24 +210,24 @@ def settle_final_bill(
     )
     held = sum((d.amount for d in deposits), ZERO)
     if held > 0:
-        _apply_deposits(account, deposits, held, on_date, prepared_by, approved_by)
+        _apply_deposits(account, deposits, held, on_date, prepared_by, approved_by, actor)
     balance = account.transactions.aggregate(t=Sum("amount"))["t"] or ZERO
     if balance < 0:
-        _refund(account, -balance, on_date, prepared_by, approved_by)
+        _refund(account, -balance, on_date, prepared_by, approved_by, actor)
     elif balance > 0:
         UtilityCollectionReferral.objects.create(
             account=account,
             amount=balance,
             referred_on=on_date,
             status=ReferralStatus.REFERRED,
-            created_by=approved_by or prepared_by,
+            created_by=actor,
         )
     account.status = AccountStatus.FINAL_BILLED
     account.save(update_fields=["status"])
     return account
 
 
-def _apply_deposits(account, deposits, held, on_date, prepared_by, approved_by) -> None:
+def _apply_deposits(account, deposits, held, on_date, prepared_by, approved_by, actor) -> None:
     paid, left = allocate(open_parts(account, as_of=on_date), held)
     controls = Account.objects.select_related("fund").in_bulk(
         {part.control_account_id for part, _ in paid}
@@ -259,7 +264,7 @@ def _apply_deposits(account, deposits, held, on_date, prepared_by, approved_by) 
             + (f"bill-{bill_id}:" if bill_id else "")
             + f"fund-{control.fund.code}",
             entry=entry,
-            actor=approved_by or prepared_by,
+            actor=actor,
             bill_id=bill_id,
         )
         for control, bill_id, share in shares
@@ -271,7 +276,7 @@ def _apply_deposits(account, deposits, held, on_date, prepared_by, approved_by) 
         deposit.save(update_fields=["status", "settled_on", "settlement_entry"])
 
 
-def _refund(account, amount, on_date, prepared_by, approved_by) -> None:
+def _refund(account, amount, on_date, prepared_by, approved_by, actor) -> None:
     """Refund a credit: debit utility AR where the credit sits (controls in credit, by
     number), credit refunds payable."""
     by_control = (
@@ -314,7 +319,58 @@ def _refund(account, amount, on_date, prepared_by, approved_by) -> None:
             memo=memo,
             cause=f"final-{account.pk}:refund:fund-{control.fund.code}",
             entry=entry,
-            actor=approved_by or prepared_by,
+            actor=actor,
         )
         for control, share in shares
     )
+
+
+def settle_account_now(
+    account: UtilityAccount, *, actor: AbstractBaseUser, on_date: dt.date | None = None
+) -> UtilityAccount:
+    """Settle a closed account whose final bill has posted and that no run settled (its
+    move-out was recorded after the run that billed its last day posted, so no later run
+    selects it): what the run's posting would have done, dated today.
+
+    The entries are prepared by whoever settles and approved by the approver of the final
+    bill's run (the approval that fixed the amounts moved), so that approver may not be
+    the one who settles. Settled once: a settled account is returned as it is, and the
+    entries' keys are the account's."""
+    on_date = on_date or timezone.localdate()
+    with transaction.atomic(durable=True):
+        account = UtilityAccount.objects.select_for_update().get(pk=account.pk)
+        if account.status == AccountStatus.FINAL_BILLED:
+            return account
+        if account.status != AccountStatus.CLOSED:
+            raise ValidationError(
+                f"Account {account.number} is {account.get_status_display().lower()}: only "
+                "a closed account (moved out) is settled. Close it first (Move out)."
+            )
+        bill = final_bill(account)
+        if bill is None:
+            raise ValidationError(
+                f"Account {account.number}'s final bill (to its move-out day "
+                f"{account.end_date:%m/%d/%Y}) is not posted yet: the next bill run of its "
+                "cycle bills and settles it."
+            )
+        approver = bill.run.approved_by
+        if approver is not None and approver.pk == actor.pk:
+            raise ValidationError(
+                f"You approved bill run {bill.run.reference}, which holds the final bill: "
+                "another technician settles the account."
+            )
+        try:
+            return settle_final_bill(
+                account.pk,
+                on_date=on_date,
+                prepared_by=actor,
+                approved_by=approver,
+                actor=actor,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "entry_date" in error.error_dict:
+                raise ValidationError(
+                    f"{error.message_dict['entry_date'][0]} The settlement is dated today; "
+                    "a supervisor reopens the period or it waits for the next one."
+                ) from error
+            raise

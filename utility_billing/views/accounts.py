@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from millbrae_finance.pagination import FullPagePaginator
 from millbrae_finance.roles import has_role, role_required
@@ -19,7 +20,7 @@ from utility_billing.forms.accounts import (
     TransferForm,
 )
 from utility_billing.forms.adjustments import AccountNoteForm
-from utility_billing.models import UtilityAccount
+from utility_billing.models import AccountStatus, UtilityAccount
 from utility_billing.models.locations import OPEN_ACCOUNT_STATUSES
 from utility_billing.queries.account_tabs import ACCOUNT_TABS
 from utility_billing.queries.account_tabs import account_for_page as load_account
@@ -36,6 +37,7 @@ from utility_billing.services.accounts import (
 )
 from utility_billing.services.adjustments import ADJUSTMENT_PREPARERS
 from utility_billing.services.notes import NOTE_WRITERS
+from utility_billing.services.settlements import settle_account_now
 from utility_billing.views.locations import ACCOUNT_READERS, PER_PAGE, _location_or_404
 
 
@@ -90,6 +92,7 @@ def render_account(
         "panel": TAB_LOADERS[tab](account, request.GET.get("page")),
         "can_edit": can_edit,
         "can_close": is_open and can_edit,
+        "can_settle": can_edit and account.status == AccountStatus.CLOSED,
         "can_adjust": has_role(request.user, *ADJUSTMENT_PREPARERS),
         "can_write_notes": can_write_notes,
         "note_form": note_form or (AccountNoteForm() if can_write_notes else None),
@@ -206,3 +209,24 @@ def account_contact(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "utility_billing/account_contact.html", {"form": form, "account": account}
     )
+
+
+@role_required(ACCOUNT_EDITORS)
+@require_POST
+def account_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle a closed account whose final bill has posted (the Deposits tab's card)."""
+    account = _account_or_404(pk)
+    was_settled = account.status == AccountStatus.FINAL_BILLED
+    try:
+        account = settle_account_now(account, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Account {account.number} was settled already."
+            if was_settled
+            else f"Account {account.number} settled: final billed.",
+        )
+    url = reverse("utility_billing:account_detail", args=[account.pk])
+    return redirect(f"{url}?tab=deposits")

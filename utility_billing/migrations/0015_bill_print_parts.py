@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("utility_billing", "0012_bill_print_files"),
+        ("utility_billing", "0014_bill_exception_owner_standby"),
     ]
 
     operations = [

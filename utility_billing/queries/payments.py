@@ -50,16 +50,22 @@ def _parts_sql(*, accounts: bool) -> str:
     tx = UtilityTransaction._meta.db_table
     account_filter = "AND t.account_id = ANY(%(account_ids)s)" if accounts else ""
     return f"""
-        WITH parts AS (
+        WITH grouped AS (
             SELECT t.account_id, t.bill_id, t.control_account_id,
                    SUM(t.amount) AS remaining,
-                   COALESCE(MIN(b.due_date),
-                            MIN(t.transaction_date) FILTER (WHERE t.amount > 0),
-                            MIN(t.transaction_date)) AS due_date
-              FROM {tx} t LEFT JOIN utility_billing_bill b ON b.id = t.bill_id
+                   MIN(t.transaction_date) FILTER (WHERE t.amount > 0) AS first_owed,
+                   MIN(t.transaction_date) AS first_moved
+              FROM {tx} t
              WHERE t.transaction_date <= %(as_of)s {account_filter}
              GROUP BY t.account_id, t.bill_id, t.control_account_id
             HAVING SUM(t.amount) <> 0
+        ),
+        -- The bills' due dates joined to what is still open only: most of an account's
+        -- movements are of bills paid off, whose groups add up to nothing.
+        parts AS (
+            SELECT g.account_id, g.bill_id, g.control_account_id, g.remaining,
+                   COALESCE(b.due_date, g.first_owed, g.first_moved) AS due_date
+              FROM grouped g LEFT JOIN utility_billing_bill b ON b.id = g.bill_id
         ),
         credit AS (
             SELECT account_id, -SUM(remaining) AS credit
@@ -117,7 +123,7 @@ def open_parts_by_account(
     )
     parts: dict[int, list[OpenPart]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"as_of": as_of, "account_ids": list(account_ids)})
+        cursor.execute(sql, {"as_of": as_of, "account_ids": [int(pk) for pk in account_ids]})
         for row in cursor.fetchall():
             parts[row[0]].append(OpenPart(*row))
     return parts

@@ -60,12 +60,14 @@ def _parts_sql(*, accounts: bool) -> str:
              GROUP BY t.account_id, t.bill_id, t.control_account_id
             HAVING SUM(t.amount) <> 0
         ),
-        -- The bills' due dates joined to what is still open only: most of an account's
-        -- movements are of bills paid off, whose groups add up to nothing.
+        -- The bills' due dates looked up (by key) for what is still open only: most of
+        -- an account's movements are of bills paid off, whose groups add up to nothing.
         parts AS (
             SELECT g.account_id, g.bill_id, g.control_account_id, g.remaining,
-                   COALESCE(b.due_date, g.first_owed, g.first_moved) AS due_date
-              FROM grouped g LEFT JOIN utility_billing_bill b ON b.id = g.bill_id
+                   COALESCE((SELECT b.due_date FROM utility_billing_bill b
+                              WHERE b.id = g.bill_id),
+                            g.first_owed, g.first_moved) AS due_date
+              FROM grouped g
         ),
         credit AS (
             SELECT account_id, -SUM(remaining) AS credit

@@ -1,7 +1,8 @@
 """Demo utility payments, imported only by seed_demo (through utility_billing.demo.bills,
 which applies them between its bill runs): most customers pay each bill in full around
-its due date, some late, some in part, a few overpay (a credit the next bill uses), and a
-few stopped paying or never paid, so the aging and the delinquency screens have work.
+its due date (some every other month, two bills at once), some late, some in part, a
+few overpay (a credit the next bill uses), and a few stopped paying or never paid, so
+the aging and the delinquency screens have work.
 
 Each account keeps one habit through the demo's two years. A day's payments are one
 batch, applied through the utility account payment target's batch path and posted as a
@@ -25,7 +26,8 @@ from utility_billing.services.payments import post_payment_batch
 SEED = 94036
 # (habit, share in 1000, days from the due date the payment is made)
 HABITS = [
-    ("prompt", 620, 0),  # on the due date (autopay, online bill pay)
+    ("prompt", 420, 0),  # on the due date (autopay, online bill pay)
+    ("two_at_once", 200, 0),  # every second bill's due date, the two bills together
     ("early", 200, -7),  # a week ahead, by mail
     ("late", 80, 16),  # in full, about two weeks late
     ("partial", 50, 0),  # half of each bill, the balance every fourth bill
@@ -78,7 +80,11 @@ class PaymentPlan:
             if name == "never" or (stop is not None and due >= stop) or day > self.today:
                 continue
             paying = amount
-            if name == "partial":
+            if name == "two_at_once":
+                if self.bills_seen[account_id] % 2:
+                    continue
+                paying = self.owed[account_id]
+            elif name == "partial":
                 every_fourth = self.bills_seen[account_id] % 4 == 0
                 paying = self.owed[account_id] if every_fourth else to_money(amount / 2)
             elif name == "round_up":

@@ -12,6 +12,15 @@ A payment has one key, its idempotency key: the caller passes it to `apply_payme
 posts the cash entry with it. A repeat of the key (a retry, a double-click, twenty
 requests at once) must be a no-op for the subledger as it is for the ledger: the target
 returns the first application's credit lines and writes nothing.
+
+Payment batches: a type whose `supports_payment_batches` is True also applies many
+payments of one day at once (`apply_payments`): a lockbox file, a day's mail, a
+bank's autopay file, the demo's two years of payments. Set-based: the whole batch is
+checked first and refused whole, every bad row named; then allocated and written in a
+few statements, whatever its size. The caller posts the cash with the credit lines it
+returns, one entry per fund for the batch rather than one per payment. Payment number n
+of a batch (from 1) is the payment with key "<batch key>:<n>", so a single payment's
+repeat rules hold for it too.
 """
 
 import datetime as dt
@@ -40,6 +49,25 @@ class CreditLine:
     account: Any  # ledger.models.Account; typed loosely so this module imports no app
     amount: Decimal
     memo: str = ""
+
+
+@dataclass(frozen=True)
+class BatchPayment:
+    """One payment of a batch: the target's reference, the amount, the receipt."""
+
+    reference: str
+    amount: Decimal
+    receipt: str
+
+
+# A batch's key is short enough to carry a payment number and a document in its
+# movements' references, and the fund in its entries' keys.
+MAX_BATCH_KEY = 80
+
+
+def supports_payment_batches(target_type: "PaymentTargetType") -> bool:
+    """Whether the type applies a batch of payments at once (`apply_payments`)."""
+    return bool(getattr(target_type, "supports_payment_batches", False))
 
 
 class PaymentTargetType(Protocol):
@@ -75,6 +103,28 @@ class PaymentTargetType(Protocol):
         key, so a repeat waits for the first to commit and then finds it; a repeat that
         still collides on the unique reference rolls back to a savepoint and returns the
         first application."""
+
+    # Optional: types that set `supports_payment_batches = True` also have this.
+    def apply_payments(
+        self,
+        items: Sequence[BatchPayment],
+        *,
+        as_of: dt.date,
+        batch_key: str,
+        actor: Any,
+    ) -> Sequence[CreditLine]:
+        """Apply a batch of payments of one day inside the caller's transaction, each as
+        `apply_payment` would (oldest open item first, an overpayment a credit), in
+        order (two payments to one target: the second pays what the first left), and
+        return the credit lines to post for the whole batch, one per receivable account;
+        the caller posts them with the cash under keys made from `batch_key`.
+
+        Every item is checked before anything is written: a batch with a bad item (no
+        such target, an amount not above zero or not to the cent, no receipt) is refused
+        whole with a ValidationError naming each bad item by its number in the batch
+        (from 1). Once per key: applied again with the same `batch_key`, the target
+        returns the first application's credit lines and writes nothing; with other
+        items it raises ValidationError."""
 
 
 _types: dict[str, PaymentTargetType] = {}

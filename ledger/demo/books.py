@@ -1,6 +1,6 @@
-"""Demo data for the ledger: a California city's chart of accounts, fiscal years, and a
-year and a half of monthly activity posted through the posting service (idempotent keys,
-so a second seed posts nothing)."""
+"""Demo data for the ledger: a California city's chart of accounts, fiscal years, and
+monthly activity from July 2024 on, posted through the posting service (idempotent
+keys, so a second seed posts nothing)."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -18,7 +18,6 @@ from ledger.models import (
     FiscalYear,
     Fund,
     FundType,
-    JournalEntry,
     ObjectCode,
     PeriodStatus,
     Subledger,
@@ -134,14 +133,12 @@ MONTHLY = [
     ),
     ("Sales tax apportionment", [("101-0000-1010", "142500.00"), ("101-0000-4210", "-142500.00")]),
     ("Gas tax apportionment", [("201-0000-1010", "38250.00"), ("201-0000-4310", "-38250.00")]),
-    # Water and sewer revenue as cash received: the utility AR control accounts are
-    # utility billing's, whose subledger must equal them (its own runs post there).
-    ("Water sales received", [("501-0000-1010", "471900.00"), ("501-4100-4411", "-471900.00")]),
-    (
-        "Sewer charges received",
-        [("502-0000-1010", "290115.35"), ("502-4200-4421", "-290115.35")],
-    ),
-    None,  # a retired slot (see CASH_INSTEAD_OF_BILLS), kept so later keys stay the same
+    # Slots 3 to 5 are retired: water and sewer revenue, and the cash received for it, are
+    # utility billing's (its bill runs and the payments against the bills); entries here
+    # would count them twice. Kept empty so the later slots keep their keys.
+    None,
+    None,
+    None,
     (
         "Water purchases from SFPUC",
         [("501-4100-5510", "212880.00"), ("501-0000-1010", "-212880.00")],
@@ -201,19 +198,15 @@ def seed_ledger(log: Callable[[str], None]) -> None:
                     control_subledger=CONTROL.get(number, ""),
                 )
                 existing.add(number)
-        for year in (2026, 2027):
+        for year in FISCAL_YEARS:
             create_fiscal_year(year)
     _post_activity(log)
 
 
-# Slots 3 to 5 once posted water and sewer bills to the utility AR control accounts and
-# the payments against them, standing in for utility billing (source module
-# "utility_billing"). A database seeded then keeps those entries (their periods are
-# closed); a new one gets the cash receipts of slots 3 and 4 instead, under keys of their
-# own, and nothing in slot 5.
-CASH_INSTEAD_OF_BILLS = (3, 4)
-
-# Fund balances brought forward on July 1, 2025, when the City started on this system.
+# The demo's books: FY 2025 (July 2024 to June 2025, closed), FY 2026 (closed), FY 2027.
+FISCAL_YEARS = (2025, 2026, 2027)
+# The City started on this system on July 1, 2024: fund balances brought forward then.
+FIRST_DAY = dt.date(2024, 7, 1)
 OPENING = [
     ("101", "8450000.00"),
     ("201", "612000.00"),
@@ -228,7 +221,7 @@ def _post_activity(log: Callable[[str], None]) -> None:
     preparer = User.objects.get(username="tech")
     approver = User.objects.get(username="senior")
     post_entry(
-        entry_date=dt.date(2025, 7, 1),
+        entry_date=FIRST_DAY,
         lines=[
             line
             for fund, amount in OPENING
@@ -244,12 +237,9 @@ def _post_activity(log: Callable[[str], None]) -> None:
         prepared_by=preparer,
         approved_by=approver,
     )
-    month = dt.date(2025, 7, 1)
+    month = FIRST_DAY
     last = dt.date(2026, 10, 1)
     posted = 0
-    seeded_with_bills = JournalEntry.objects.filter(
-        idempotency_key="demo-ledger-202507-3", source_module="utility_billing"
-    ).exists()
     while month <= last:
         with transaction.atomic():
             for index, entry in enumerate(MONTHLY):
@@ -257,10 +247,6 @@ def _post_activity(log: Callable[[str], None]) -> None:
                     continue
                 memo, lines = entry
                 key = f"demo-ledger-{month:%Y%m}-{index}"
-                if index in CASH_INSTEAD_OF_BILLS:
-                    if seeded_with_bills:
-                        continue
-                    key += "-cash"
                 day = month.replace(day=min(28, 5 + 2 * index))
                 post_entry(
                     entry_date=day,
@@ -278,13 +264,14 @@ def _post_activity(log: Callable[[str], None]) -> None:
 
 
 def close_past_periods(log: Callable[[str], None]) -> None:
-    """FY 2026 is closed into fund balance and its periods, with July to September 2026,
-    are closed, as a finance office would have them by late November; October and later
-    stay open."""
+    """FY 2025 and FY 2026 are closed into fund balance, each in turn, and their periods,
+    with July to September 2026, are closed, as a finance office would have them by late
+    November; October and later stay open. Last of the seeders: the modules' history
+    (bill runs, payments) posts into these periods while they are open."""
     supervisor = User.objects.get(username="supervisor")
-    fy2026 = FiscalYear.objects.get(year=2026)
-    if fy2026.periods.get(number=ADJUSTMENT_PERIOD).is_open:
-        close_fiscal_year(fy2026, actor=supervisor, idempotency_key="demo")
+    for fiscal_year in FiscalYear.objects.filter(year__in=FISCAL_YEARS[:-1]).order_by("year"):
+        if fiscal_year.periods.get(number=ADJUSTMENT_PERIOD).is_open:
+            close_fiscal_year(fiscal_year, actor=supervisor, idempotency_key="demo")
     for period in FiscalPeriod.objects.filter(
         end_date__lt=dt.date(2026, 10, 1), status=PeriodStatus.OPEN
     ).order_by("fiscal_year__year", "number"):

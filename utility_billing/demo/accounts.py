@@ -37,6 +37,9 @@ from utility_billing.services.rates import (
 WATER_ACCOUNT = "501-4100-4411"
 SEWER_ACCOUNT = "502-4200-4421"
 STORM_ACCOUNT = "202-0000-4920"
+# FY 2024-25's rates are in force from the demo's first billed month (its bills begin
+# with the days after the November 2024 reads), FY 2025-26's from July 1, 2025.
+FY25 = datetime.date(2024, 11, 1)
 FY26 = datetime.date(2025, 7, 1)
 FY27 = datetime.date(2026, 7, 1)
 FY28 = datetime.date(2027, 7, 1)
@@ -68,8 +71,14 @@ SCHEDULES = [
     ("S-COM", "Sewer, commercial", "sewer", "commercial", ("sewer", "55.00", "8.20", False)),
     ("SD", "Storm drain (clean bay), every parcel", "storm_drain", "", ("parcel", "4.25")),
 ]
-# Each fiscal year's rates are the last year's times this (Resolution of the Council).
-YEARLY_INCREASE = {FY26: Decimal("1.00"), FY27: Decimal("1.05"), FY28: Decimal("1.04")}
+# Each fiscal year's rates are the last year's times this (Resolution of the Council);
+# the figures above are FY 2025-26's, and FY 2024-25's were 4% lower.
+YEARLY_INCREASE = {FY27: Decimal("1.05"), FY28: Decimal("1.04")}
+RATE_FACTORS = {
+    FY25: Decimal("0.96"),
+    FY26: Decimal("1.00"),
+    FY27: YEARLY_INCREASE[FY27],
+}
 
 
 def _scaled(rate: str, factor: Decimal) -> Decimal:
@@ -139,9 +148,9 @@ def _charges(plan, accounts: dict[str, Account], factor: Decimal) -> list[Charge
 
 
 def seed_rates(log: Callable[[str], None]) -> None:
-    """The rate schedules: FY 2025-26 and FY 2026-27 rates approved (the second
-    superseding the first on July 1), FY 2027-28 water rates a draft awaiting approval.
-    Added once."""
+    """The rate schedules: FY 2024-25, FY 2025-26 and FY 2026-27 rates approved (each
+    superseding the one before on July 1), FY 2027-28 water rates a draft awaiting
+    approval. Added once."""
     # The services run their own (durable) transactions: inside the seed's one
     # transaction they nest as savepoints (millbrae_finance.demo.all_or_nothing).
     if RateSchedule.objects.exists():
@@ -163,9 +172,7 @@ def seed_rates(log: Callable[[str], None]) -> None:
             service_class=service_class,
             actor=tech,
         )
-        factor = Decimal("1")
-        for start in (FY26, FY27):
-            factor *= YEARLY_INCREASE[start]
+        for start, factor in RATE_FACTORS.items():
             version = create_rate_version(
                 schedule,
                 effective_from=start,
@@ -183,7 +190,7 @@ def seed_rates(log: Callable[[str], None]) -> None:
                 charges=_charges(plan, accounts, factor * YEARLY_INCREASE[FY28]),
                 actor=tech,
             )
-    log(f"Utility rates: {len(SCHEDULES)} schedules, two approved years each.")
+    log(f"Utility rates: {len(SCHEDULES)} schedules, three approved years each.")
 
 
 # ---------------------------------------------------------------- locations and accounts
@@ -338,7 +345,8 @@ def seed_accounts(log: Callable[[str], None]) -> None:
                 location=location,
                 role=AccountRole.TENANT,
                 status="active",
-                start_date=max(owner_since, datetime.date(2023 + rng.randrange(3), 1, 1)),
+                # Moved in before the demo's first billed month (November 2024).
+                start_date=max(owner_since, datetime.date(2022 + rng.randrange(3), 1, 1)),
                 deposit_required=DEPOSIT,
                 deposit_waived=waived,
                 deposit_waiver_reason="Letter of good credit from the prior utility"

@@ -1,6 +1,8 @@
 """Demo meter reads, imported only by seed_demo (through the registry): every meter read
-monthly on its cycle's read day for 24 months up to the demo's "today", plus the read
-the month before, that the first month's use is measured from.
+monthly on its cycle's read day up to the demo's "today": the 24 months of use the demo
+bills, and before them the November 2024 read the first bill measures from and two
+months' reads more, the history the first billed read is checked against (the read
+checks want at least MIN_HISTORY_DAYS of it).
 
 Use follows the class and the season (summer higher, irrigation most), each location at
 its own level; readings are whole register units, and the few four-dial registers roll
@@ -45,9 +47,13 @@ from utility_billing.services.reads import validate_reads
 SEED = 94032
 # The demo's "today" (receivables' demo history ends the same day): no read is later.
 TODAY = LAST_DAY
-# The read the first month's use is measured from; 24 months of use follow it.
-FIRST_READ_MONTH = dt.date(2024, 11, 1)
-MONTHS = 25
+# The first read: three months of reads before the first billed month's.
+FIRST_READ_MONTH = dt.date(2024, 8, 1)
+MONTHS = 28
+# The month of the read the first bill measures from (utility_billing.demo.bills): 24
+# months of use are billed after it, each cycle's rates in force from its first day.
+FIRST_BILLED_MONTH = dt.date(2024, 11, 1)
+BILLED_MONTHS = 24
 
 # Average HCF a month by class, and the seasonal swing: a month's use is the average
 # times 1 + swing * cos(the days from late July), so summer is higher (gardens) and

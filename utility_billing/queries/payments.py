@@ -38,6 +38,9 @@ MAX_PAYMENT_KEY = 100
 # What follows "<key>:" in a payment movement's cause: the bill and fund it paid, or the
 # fund that holds what was paid beyond every bill (the account's credit).
 PAYMENT_CAUSE_PART = re.compile(r"(?:bill-[0-9]+:)?fund-[0-9A-Za-z]+")
+# What follows "<batch key>:" in the cause of a movement of a payment batch: the number of
+# the payment in the batch (its key is "<batch key>:<number>"), then what it paid.
+BATCH_CAUSE_PART = re.compile(r"[0-9]+:(?:bill-[0-9]+:)?fund-[0-9A-Za-z]+")
 
 
 def _parts_sql(*, accounts: bool) -> str:
@@ -47,16 +50,24 @@ def _parts_sql(*, accounts: bool) -> str:
     tx = UtilityTransaction._meta.db_table
     account_filter = "AND t.account_id = ANY(%(account_ids)s)" if accounts else ""
     return f"""
-        WITH parts AS (
+        WITH grouped AS (
             SELECT t.account_id, t.bill_id, t.control_account_id,
                    SUM(t.amount) AS remaining,
-                   COALESCE(MIN(b.due_date),
-                            MIN(t.transaction_date) FILTER (WHERE t.amount > 0),
-                            MIN(t.transaction_date)) AS due_date
-              FROM {tx} t LEFT JOIN utility_billing_bill b ON b.id = t.bill_id
+                   MIN(t.transaction_date) FILTER (WHERE t.amount > 0) AS first_owed,
+                   MIN(t.transaction_date) AS first_moved
+              FROM {tx} t
              WHERE t.transaction_date <= %(as_of)s {account_filter}
              GROUP BY t.account_id, t.bill_id, t.control_account_id
             HAVING SUM(t.amount) <> 0
+        ),
+        -- The bills' due dates looked up (by key) for what is still open only: most of
+        -- an account's movements are of bills paid off, whose groups add up to nothing.
+        parts AS (
+            SELECT g.account_id, g.bill_id, g.control_account_id, g.remaining,
+                   COALESCE((SELECT b.due_date FROM utility_billing_bill b
+                              WHERE b.id = g.bill_id),
+                            g.first_owed, g.first_moved) AS due_date
+              FROM grouped g
         ),
         credit AS (
             SELECT account_id, -SUM(remaining) AS credit
@@ -101,6 +112,37 @@ def open_parts(account: UtilityAccount, *, as_of: dt.date) -> list[OpenPart]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"as_of": as_of, "account_ids": [account.pk]})
         return [OpenPart(*row) for row in cursor.fetchall()]
+
+
+def open_parts_by_account(
+    account_ids: Sequence[int], *, as_of: dt.date
+) -> dict[int, list[OpenPart]]:
+    """The open parts of many accounts at the close of a day, in one query: each
+    account's oldest first, as open_parts gives one account's (a payment batch's)."""
+    sql = (
+        f"SELECT * FROM ({_parts_sql(accounts=True)}) p WHERE p.open > 0 "  # noqa: S608
+        "ORDER BY p.account_id, p.due_date, p.bill_id NULLS LAST, p.control_number"
+    )
+    parts: dict[int, list[OpenPart]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"as_of": as_of, "account_ids": [int(pk) for pk in account_ids]})
+        for row in cursor.fetchall():
+            parts[row[0]].append(OpenPart(*row))
+    return parts
+
+
+def applied_batch(batch_key: str) -> list[UtilityTransaction]:
+    """The movements a payment batch made (its payment number n has the key
+    "<batch key>:<n>"), in the order made; empty if none."""
+    prefix = f"{batch_key}:"
+    movements = (
+        UtilityTransaction.objects.filter(
+            kind=UtilityTransactionKind.PAYMENT, cause__startswith=prefix
+        )
+        .select_related("control_account")
+        .order_by("id")
+    )
+    return [m for m in movements if BATCH_CAUSE_PART.fullmatch(m.cause[len(prefix) :])]
 
 
 def parts_sql(*, accounts: bool = False) -> str:

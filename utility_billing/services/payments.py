@@ -12,30 +12,47 @@ utility_billing.queries.payments describes.
 A payment is applied once per key: each movement's cause is "<key>:bill-<id>:fund-<code>"
 (or "<key>:fund-<code>" for the credit), unique in the database, and the account is
 locked before the key is looked for, so a repeat (sequential, or twenty at once) returns
-the first payment's credit lines and writes nothing."""
+the first payment's credit lines and writes nothing.
+
+Payment batches (`apply_payments`, the registry's batch path): a day's payments checked
+together, every account's open parts read in one query, allocated here as a single
+payment is, and written with one COPY; one credit line per control account for the
+batch. Payment n of batch K is the payment with key "K:n": its movements' causes are
+"K:n:bill-<id>:fund-<code>" (or "K:n:fund-<code>"). `post_payment_batch` applies a batch
+and posts its cash, one journal entry per fund."""
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ledger.models import Account
+from ledger.models import Account, JournalEntry
+from ledger.services import EntrySpec, LineSpec, post_entries
 from millbrae_finance.money import ZERO, allocate_oldest_first, split_by_weights
-from millbrae_finance.payment_targets import CreditLine, TargetMatch
+from millbrae_finance.payment_targets import (
+    MAX_BATCH_KEY,
+    BatchPayment,
+    CreditLine,
+    TargetMatch,
+    payment_target_type,
+)
 from utility_billing.models import UtilityAccount, UtilityTransaction, UtilityTransactionKind
 from utility_billing.models.locations import OPEN_ACCOUNT_STATUSES
 from utility_billing.queries.accounts import account_list
 from utility_billing.queries.payments import (
     OpenPart,
+    applied_batch,
     balance_as_of,
     balances,
     credit_control_account,
     credit_lines,
     open_parts,
+    open_parts_by_account,
     repeated_payment,
 )
 from utility_billing.services.referrals import record_referral_recovery
@@ -75,16 +92,40 @@ def allocate(parts: Sequence[OpenPart], amount: Decimal) -> tuple[list, Decimal]
     for group, total, share in zip(groups, totals, shares, strict=True):
         if share <= 0:
             continue
-        splits = [share] if len(group) == 1 else split_by_weights(share, [p.open for p in group])
         if share == total:
             splits = [p.open for p in group]
+        elif len(group) == 1:
+            splits = [share]
+        else:
+            splits = split_by_weights(share, [p.open for p in group])
         paid.extend((part, split) for part, split in zip(group, splits, strict=True) if split > 0)
     return paid, left
+
+
+def _allocate_in_place(parts: list[OpenPart], amount: Decimal) -> tuple[list, Decimal]:
+    """`allocate`, for a batch: what a payment pays of each part, the parts left with
+    what is still open after it (the next payment of the account in the batch pays
+    that), and what is left over."""
+    paid, left = allocate(parts, amount)
+    paid_of = {id(part): share for part, share in paid}
+    parts[:] = [
+        replace(part, open=part.open - paid_of[id(part)]) if id(part) in paid_of else part
+        for part in parts
+        if part.open - paid_of.get(id(part), ZERO) > 0
+    ]
+    return paid, left
+
+
+COPY_PAYMENTS = (
+    "COPY utility_billing_utilitytransaction (account_id, bill_id, kind, control_account_id,"
+    " amount, transaction_date, memo, reference, cause, created_by_id, created_at) FROM STDIN"
+)
 
 
 class UtilityAccountTarget:
     key = "utility-account"
     label = "Utility account"
+    supports_payment_batches = True
 
     def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
         """Accounts by number, customer name, or any part of the service address or
@@ -202,3 +243,231 @@ class UtilityAccountTarget:
             return repeated_payment(payment_key, account=account, amount=amount, receipt=receipt)
         except ValueError as error:
             raise ValidationError({"payment_key": str(error)}) from None
+
+    # ------------------------------------------------------------ payment batches
+
+    def apply_payments(
+        self,
+        items: Sequence[BatchPayment],
+        *,
+        as_of: dt.date,
+        batch_key: str,
+        actor: AbstractBaseUser,
+    ) -> list[CreditLine]:
+        """A day's payments at once (millbrae_finance.payment_targets: the batch path):
+        checked whole, then each account's open parts read in one query, each payment
+        allocated in order as `apply_payment` allocates one, the movements written with
+        one COPY; the credit lines of the whole batch returned, one per control account.
+        Inside the caller's transaction."""
+        if not batch_key or len(batch_key) > MAX_BATCH_KEY:
+            raise ValidationError(
+                {"batch_key": f"A payment batch needs a key of 1 to {MAX_BATCH_KEY} characters."}
+            )
+        items = list(items)
+        if not items:
+            raise ValidationError("A payment batch has at least one payment.")
+        references = {(item.reference or "").strip() for item in items}
+        # Locked, in id order (two batches never wait on each other in a circle): a
+        # repeat of this batch racing it waits here, then finds its movements.
+        accounts = {
+            account.number: account
+            for account in UtilityAccount.objects.filter(number__in=references)
+            .order_by("pk")
+            .select_for_update()
+        }
+        errors = []
+        for number, item in enumerate(items, start=1):
+            reference = (item.reference or "").strip()
+            if reference not in accounts:
+                errors.append(f"Payment {number}: no utility account {item.reference}.")
+            if item.amount is None or item.amount <= 0:
+                errors.append(f"Payment {number}: the payment must be more than zero.")
+            elif item.amount != item.amount.quantize(Decimal("0.01")):
+                errors.append(f"Payment {number}: {item.amount} is not an amount to the cent.")
+            if not (item.receipt or "").strip():
+                errors.append(f"Payment {number}: a payment names its receipt.")
+        if errors:
+            raise ValidationError(errors)
+        if (first := self._repeated_batch(batch_key, items, accounts)) is not None:
+            return first
+
+        parts = open_parts_by_account([a.pk for a in accounts.values()], as_of=as_of)
+        controls = Account.objects.select_related("fund").in_bulk(
+            {part.control_account_id for account_parts in parts.values() for part in account_parts}
+        )
+        credit_control = None
+        rows: list[tuple] = []
+        totals: dict[int, Decimal] = {}
+        now = timezone.now()
+        for number, item in enumerate(items, start=1):
+            account = accounts[item.reference.strip()]
+            receipt = item.receipt.strip()
+            paid, left = _allocate_in_place(parts[account.pk], item.amount)
+            key = f"{batch_key}:{number}"
+            for part, share in paid:
+                control = controls[part.control_account_id]
+                memo = (
+                    f"Payment, receipt {receipt}, bill B{part.bill_id:08d}"
+                    if part.bill_id
+                    else f"Payment, receipt {receipt}"
+                )
+                cause = f"{key}:" + (f"bill-{part.bill_id}:" if part.bill_id else "")
+                rows.append(
+                    (account.pk, part.bill_id, control.pk, -share, memo, receipt, cause, control)
+                )
+                totals[control.pk] = totals.get(control.pk, ZERO) + share
+            if left > 0:
+                if credit_control is None:
+                    credit_control = credit_control_account()
+                    controls[credit_control.pk] = credit_control
+                control = credit_control
+                cause = f"{key}:"
+                # Added to what this payment paid in that fund on no bill, if it did.
+                same = next(
+                    (
+                        i
+                        for i, row in enumerate(rows)
+                        if row[6] == cause and row[1] is None and row[2] == control.pk
+                    ),
+                    None,
+                )
+                memo = f"Payment, receipt {receipt}: credit on the account"
+                if same is not None:
+                    row = rows[same]
+                    memo = f"Payment, receipt {receipt}, with a credit of {left:,.2f}"
+                    rows[same] = (*row[:3], row[3] - left, memo, *row[5:])
+                else:
+                    rows.append(
+                        (account.pk, None, control.pk, -left, memo, receipt, cause, control)
+                    )
+                totals[control.pk] = totals.get(control.pk, ZERO) + left
+        try:
+            # A savepoint: a repeat that committed first makes the COPY fail on a unique
+            # cause; this one then rolls back to here and answers with the first.
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                cursor.copy(COPY_PAYMENTS) as copy,
+            ):
+                payment = UtilityTransactionKind.PAYMENT.value
+                for account_id, bill_id, control_id, amount, memo, receipt, cause, ctl in rows:
+                    copy.write_row(
+                        (
+                            account_id,
+                            bill_id,
+                            payment,
+                            control_id,
+                            amount,
+                            as_of,
+                            memo[:250],
+                            receipt[:40],
+                            f"{cause}fund-{ctl.fund.code}",
+                            actor.pk,
+                            now,
+                        )
+                    )
+        except IntegrityError:
+            if (first := self._repeated_batch(batch_key, items, accounts)) is None:
+                raise
+            return first
+        return [
+            CreditLine(account=controls[pk], amount=-total, memo=f"Payment batch {batch_key}"[:100])
+            for pk, total in totals.items()
+        ]
+
+    @staticmethod
+    def _repeated_batch(
+        batch_key: str, items: Sequence[BatchPayment], accounts: dict[str, UtilityAccount]
+    ) -> list[CreditLine] | None:
+        """The first application's credit lines if the batch was applied; refused if it
+        was applied with other payments."""
+        movements = applied_batch(batch_key)
+        if not movements:
+            return None
+        applied: dict[int, tuple[int, Decimal]] = {}
+        for movement in movements:
+            number = int(movement.cause[len(batch_key) + 1 :].split(":", 1)[0])
+            account_id, amount = applied.get(number, (movement.account_id, ZERO))
+            applied[number] = (account_id, amount - movement.amount)
+        asked = {
+            number: (accounts[item.reference.strip()].pk, item.amount)
+            for number, item in enumerate(items, start=1)
+        }
+        if applied != asked:
+            raise ValidationError(
+                {
+                    "batch_key": f"Payment batch {batch_key} was already applied with other "
+                    "payments. It was not applied again."
+                }
+            )
+        totals: dict[int, Decimal] = {}
+        controls: dict[int, Account] = {}
+        for movement in movements:
+            controls.setdefault(movement.control_account_id, movement.control_account)
+            totals[movement.control_account_id] = (
+                totals.get(movement.control_account_id, ZERO) + movement.amount
+            )
+        return [
+            CreditLine(account=controls[pk], amount=total, memo=f"Payment batch {batch_key}"[:100])
+            for pk, total in totals.items()
+        ]
+
+
+# The cash a payment brings in: each fund's pooled cash, in its non-departmental
+# department (the chart's convention, as receivables' referrals use it).
+CASH = ("0000", "1010")
+SOURCE_MODULE = "utility_billing"
+
+
+def post_payment_batch(
+    items: Sequence[BatchPayment],
+    *,
+    as_of: dt.date,
+    batch_key: str,
+    actor: AbstractBaseUser,
+    source_document: str = "",
+) -> list[JournalEntry]:
+    """Apply a day's batch of utility payments through the registered target's batch
+    path and post its cash: one journal entry per fund, the fund's pooled cash debited
+    and its utility AR control account credited with what the batch paid in the fund,
+    keyed "<batch key>:fund-<code>". Idempotent: a repeat applies and posts nothing."""
+    target = payment_target_type(UtilityAccountTarget.key)
+    with transaction.atomic():
+        credits = target.apply_payments(items, as_of=as_of, batch_key=batch_key, actor=actor)
+        by_fund: dict[int, list[CreditLine]] = {}
+        for line in credits:
+            by_fund.setdefault(line.account.fund_id, []).append(line)
+        cash = {
+            account.fund_id: account
+            for account in Account.objects.filter(
+                fund_id__in=by_fund,
+                department__code=CASH[0],
+                object_code__code=CASH[1],
+                is_active=True,
+            )
+        }
+        missing = [
+            lines[0].account.fund.code for fund, lines in by_fund.items() if fund not in cash
+        ]
+        if missing:
+            raise ValidationError(
+                f"No active pooled cash account (-{CASH[0]}-{CASH[1]}) in fund "
+                + ", ".join(sorted(missing))
+                + "."
+            )
+        document = source_document or batch_key
+        specs = []
+        for fund_id, lines in sorted(by_fund.items(), key=lambda kv: kv[1][0].account.number):
+            fund = lines[0].account.fund
+            received = -sum((line.amount for line in lines), ZERO)
+            specs.append(
+                EntrySpec(
+                    entry_date=as_of,
+                    lines=[LineSpec(cash[fund_id], received, f"Payments {document}"[:100])]
+                    + [LineSpec(line.account, line.amount, line.memo) for line in lines],
+                    memo=f"Utility payments {document}, {fund.name}"[:250],
+                    idempotency_key=f"{batch_key}:fund-{fund.code}",
+                    source_document=document[:40],
+                )
+            )
+        return post_entries(specs, source_module=SOURCE_MODULE, prepared_by=actor)

@@ -134,14 +134,17 @@ def check_tenders(tenders: Sequence[TenderSpec], total: Decimal) -> TenderCheck:
     return TenderCheck(total=total, tendered=tendered, change_due=change, short=short)
 
 
-def _refuse_checks_where_flagged(items: Sequence[ItemSpec]) -> None:
+def _refuse_checks_where_flagged(items: Sequence[ItemSpec], tenders: Sequence[TenderSpec]) -> None:
+    """The customer's "no checks" flag (after returned checks), read through the targets'
+    warnings: the refusal goes beside the check tender."""
+    row = next(i for i, t in enumerate(tenders, start=1) if t.kind == TenderKind.CHECK)
     for line, item in enumerate(items, start=1):
         matches = payment_target_type(item.kind).find(item.reference, limit=5)
         for match in matches:
             if match.reference == item.reference and NO_CHECKS_WARNING in match.warnings:
                 raise ValidationError(
                     {
-                        "tenders": f"{match.customer} may not pay by check (item {line}): "
+                        f"tender-{row}": f"{match.customer} may not pay by check (item {line}): "
                         "take cash, a card or a money order."
                     }
                 )
@@ -202,7 +205,7 @@ def _post(
     if session.status != SessionStatus.OPEN:
         raise ValidationError({"session": "The session is closed: open one to take payments."})
     if any(t.kind == TenderKind.CHECK for t in tenders):
-        _refuse_checks_where_flagged(items)
+        _refuse_checks_where_flagged(items, tenders)
     cash_account = Account.objects.filter(number=CASH_IN_DRAWERS).first()
     if cash_account is None:
         raise ValidationError(
@@ -290,3 +293,12 @@ def _tender_rows(
             )
         )
     return rows
+
+
+def record_receipt_print(receipt: Receipt) -> int:
+    """Count a print of the receipt and return which print this is: the first is the
+    original, every later one a copy. One UPDATE, so two prints at once are never both
+    the original."""
+    with transaction.atomic(durable=True):
+        Receipt.objects.filter(pk=receipt.pk).update(prints=F("prints") + 1)
+        return Receipt.objects.values_list("prints", flat=True).get(pk=receipt.pk)

@@ -11,14 +11,9 @@ from cashiering.models import CashSession, Drawer, SessionStatus
 from millbrae_finance.money import CENT
 from millbrae_finance.roles import Role, has_role
 
-# Who takes money at the counter: the clerk, and the technicians who cover the counter.
-CASHIERS = frozenset(
-    {
-        Role.COUNTER_CLERK,
-        Role.ACCOUNTING_TECHNICIAN,
-        Role.SENIOR_ACCOUNTING_TECHNICIAN,
-    }
-)
+# Who takes money at the counter. Technicians and leads prepare and approve what a clerk
+# took (voids, drawer verification), so they do not take it themselves.
+CASHIERS = frozenset({Role.COUNTER_CLERK})
 
 
 def open_session(drawer: Drawer, *, opening_float: Decimal, actor: AbstractBaseUser) -> CashSession:

@@ -206,7 +206,7 @@ def test_a_customer_flagged_no_checks_may_not_pay_by_check(counter):
             [_item(a1, "10.00")],
             [TenderSpec("check", D("10.00"), check_number="77")],
         )
-    assert "may not pay by check" in refused.value.message_dict["tenders"][0]
+    assert "may not pay by check" in refused.value.message_dict["tender-1"][0]
     assert _post(counter["session"], [_item(a1, "10.00")], [TenderSpec("cash", D("10.00"))])
 
 

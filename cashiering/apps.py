@@ -8,6 +8,7 @@ class CashieringConfig(AppConfig):
     def ready(self) -> None:
         from cashiering.queries.sessions import receipt_document_url
         from ledger.sources import register_source_documents
+        from millbrae_finance.demo import register_demo_seeder
         from millbrae_finance.navigation import register_nav_item
 
         for label, url_name in (
@@ -18,3 +19,5 @@ class CashieringConfig(AppConfig):
             register_nav_item(label=label, url_name=url_name, section="Cashiering")
         # A cash entry's source document is its receipt.
         register_source_documents("cashiering", receipt_document_url)
+        # Demo data by dotted path: imported only when seed_demo runs.
+        register_demo_seeder("cashiering_drawers", "cashiering.demo.drawers:seed_drawers", order=60)

@@ -61,3 +61,43 @@ def counter(ub_users, pay_day):  # noqa: F811
     cash_in_drawers()
     session = make_session(ub_users["clerk"])
     return {"billing": billing, "session": session, "users": ub_users}
+
+
+def role_matrix_samples(clerk) -> dict:
+    """A session of `clerk` with one receipt, written directly (the receipt's entry is
+    left out: the pages read no ledger row)."""
+    from django.utils import timezone
+
+    from cashiering.models import Receipt, ReceiptItem, ReceiptTender
+
+    drawer = Drawer.objects.filter(code="RM").first() or make_drawer("RM")
+    session = CashSession.objects.filter(drawer=drawer).first() or make_session(clerk, drawer)
+    receipt = Receipt.objects.filter(session=session).first()
+    if receipt is None:
+        receipt = Receipt.objects.create(
+            session=session,
+            drawer=drawer,
+            number=1,
+            idempotency_key="role-matrix",
+            posted_at=timezone.now(),
+            total=D("12.50"),
+            customer_name="Role Matrix",
+            created_by=clerk,
+        )
+        ReceiptItem.objects.create(
+            receipt=receipt,
+            line=1,
+            target_kind="invoice",
+            target_reference="INV-000001",
+            description="Invoice INV-000001",
+            amount=D("12.50"),
+        )
+        ReceiptTender.objects.create(
+            receipt=receipt, kind="cash", amount=D("20.00"), change_given=D("7.50")
+        )
+    return {
+        "cashiering:session_detail": {"pk": session.pk},
+        "cashiering:session_close": {"pk": session.pk},
+        "cashiering:receipt_detail": {"pk": receipt.pk},
+        "cashiering:receipt_print": {"pk": receipt.pk},
+    }

@@ -196,3 +196,17 @@ def test_role_matrix_samples_are_readable(client, ub_users):
     client.force_login(ub_users["admin"])
     assert client.get(reverse("cashiering:home")).status_code == 403
     assert TEST_PASSWORD
+
+
+def test_a_no_checks_customer_is_refused_beside_the_check(client, counter):
+    client.force_login(counter["users"]["clerk"])
+    a1 = counter["billing"]["accounts"]["A1"]
+    a1.customer.do_not_accept_checks = True
+    a1.customer.save()
+    data = _fill(client, a1, amount_0="20.00", check="20.00", check_number="51")
+    page = client.get(reverse("cashiering:counter")).content.decode()
+    assert "Do not accept checks" in page
+    response = client.post(reverse("cashiering:counter"), data)
+    assert response.status_code == 200
+    assert "may not pay by check" in " ".join(response.context["form"].errors["check"])
+    assert Receipt.objects.count() == 0

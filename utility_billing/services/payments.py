@@ -31,6 +31,7 @@ from utility_billing.models.locations import OPEN_ACCOUNT_STATUSES
 from utility_billing.queries.accounts import account_list
 from utility_billing.queries.payments import (
     OpenPart,
+    applied_payment,
     balance_as_of,
     balances,
     credit_control_account,
@@ -190,6 +191,44 @@ class UtilityAccountTarget:
                 raise
             return first
         return credit_lines(rows, receipt)
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Undo a payment (a void at the counter): an adjustment opposite each movement
+        it made, on the same bill and fund, so the bills it paid are open again and a
+        credit it left is gone. Each names the void's entry; its cause is "void:" and the
+        payment movement's cause, unique, so a repeat writes nothing."""
+        account = _account_for(reference, lock=True)
+        paid = [m for m in applied_payment(payment_key) if m.account_id == account.pk]
+        if not paid:
+            raise ValidationError({"reference": f"No payment {payment_key} on {reference}."})
+        causes = {f"void:{m.cause}" for m in paid}
+        if UtilityTransaction.objects.filter(cause__in=causes).exists():
+            return
+        UtilityTransaction.objects.bulk_create(
+            UtilityTransaction(
+                account=account,
+                bill_id=m.bill_id,
+                kind=UtilityTransactionKind.ADJUSTMENT,
+                control_account=m.control_account,
+                amount=-m.amount,
+                transaction_date=as_of,
+                memo=f"Void of receipt {receipt}"[:250],
+                reference=receipt[:40],
+                cause=f"void:{m.cause}",
+                journal_entry=journal_entry,
+                created_by=actor,
+            )
+            for m in paid
+        )
 
     @staticmethod
     def _repeat(

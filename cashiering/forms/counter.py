@@ -148,3 +148,36 @@ class ReceiptForm(forms.Form):
         """The form field a service error on tender row `row` (1-based) belongs beside."""
         kinds = [k for k, name in TENDER_FIELDS.items() if self.cleaned_data.get(name)]
         return TENDER_FIELDS[kinds[row - 1]] if 0 < row <= len(kinds) else "cash"
+
+
+class VoidForm(EntryForm):
+    """A same-day void: the clerk's reason, and the approving lead's own login, typed by
+    the lead on the clerk's screen (the clerk stays logged in)."""
+
+    reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    approver_username = forms.CharField(
+        label="Approving lead's username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    approver_password = forms.CharField(
+        label="Approving lead's password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, request=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.approver = None
+
+    def clean(self) -> dict:
+        from django.contrib.auth import authenticate
+
+        cleaned = super().clean()
+        username, password = cleaned.get("approver_username"), cleaned.get("approver_password")
+        if username and password:
+            self.approver = authenticate(self.request, username=username, password=password)
+            if self.approver is None:
+                self.add_error("approver_password", "That username and password do not match.")
+        return cleaned

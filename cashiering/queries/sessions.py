@@ -56,7 +56,9 @@ def session_for(pk: int, user: AbstractBaseUser) -> CashSession:
 
 def receipt_for(pk: int, user: AbstractBaseUser) -> Receipt:
     """A receipt with its items and tenders, if the user may read it; else 404."""
-    rows = Receipt.objects.select_related("drawer", "session", "created_by").prefetch_related(
+    rows = Receipt.objects.select_related(
+        "drawer", "session", "created_by", "void_approved_by"
+    ).prefetch_related(
         Prefetch("items", queryset=ReceiptItem.objects.order_by("line")),
         Prefetch("tenders", queryset=ReceiptTender.objects.order_by("id")),
     )
@@ -81,3 +83,16 @@ def receipt_document_url(reference: str) -> str | None:
         .first()
     )
     return reverse("cashiering:receipt_detail", args=[pk]) if pk else None
+
+
+def may_void(receipt: Receipt, user: AbstractBaseUser) -> bool:
+    """Whether the receipt page offers Void: the clerk's own receipt of today, not void,
+    in their open session (the service checks again)."""
+    from django.utils import timezone
+
+    return (
+        not receipt.is_void
+        and receipt.session.clerk_id == user.pk
+        and receipt.session.is_open
+        and timezone.localdate(receipt.posted_at) == timezone.localdate()
+    )

@@ -1,16 +1,17 @@
 """The cashiering landing page (open a session on a drawer), sessions and receipts."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cashiering.documents import SIZES, receipt_pdf
-from cashiering.forms.counter import OpenSessionForm
+from cashiering.forms.counter import OpenSessionForm, VoidForm
 from cashiering.queries.sessions import (
     OVERSEERS,
     drawers_with_sessions,
+    may_void,
     open_session_of,
     receipt_for,
     session_for,
@@ -18,6 +19,7 @@ from cashiering.queries.sessions import (
 )
 from cashiering.services.receipts import record_receipt_print
 from cashiering.services.sessions import CASHIERS, close_session, open_session
+from cashiering.services.voids import void_receipt
 from millbrae_finance.roles import has_role, role_required
 from millbrae_finance.view_helpers import add_service_errors
 
@@ -83,7 +85,8 @@ def session_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = receipt_for(pk, request.user)
-    return render(request, "cashiering/receipt_detail.html", {"receipt": receipt, "sizes": SIZES})
+    context = {"receipt": receipt, "sizes": SIZES, "may_void": may_void(receipt, request.user)}
+    return render(request, "cashiering/receipt_detail.html", context)
 
 
 @role_required(READERS)
@@ -96,3 +99,27 @@ def receipt_print(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = receipt_for(pk, request.user)
     number = record_receipt_print(receipt)
     return receipt_pdf(receipt, size=size, print_number=number).response(request)
+
+
+@role_required(CASHIERS)
+@require_http_methods(["GET", "POST"])
+def receipt_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void the clerk's receipt of today with a lead's approval given on this screen."""
+    receipt = receipt_for(pk, request.user)
+    form = VoidForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            void_receipt(
+                receipt,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                approver=form.approver,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, aliases={"approver": "approver_username"})
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Receipt {receipt.display_number} is void.")
+            return redirect("cashiering:receipt_detail", pk=receipt.pk)
+    return render(request, "cashiering/receipt_void.html", {"receipt": receipt, "form": form})

@@ -100,4 +100,5 @@ def role_matrix_samples(clerk) -> dict:
         "cashiering:session_close": {"pk": session.pk},
         "cashiering:receipt_detail": {"pk": receipt.pk},
         "cashiering:receipt_print": {"pk": receipt.pk},
+        "cashiering:receipt_void": {"pk": receipt.pk},
     }

@@ -210,3 +210,43 @@ def test_a_no_checks_customer_is_refused_beside_the_check(client, counter):
     assert response.status_code == 200
     assert "may not pay by check" in " ".join(response.context["form"].errors["check"])
     assert Receipt.objects.count() == 0
+
+
+def test_a_lead_approves_a_void_on_the_clerks_screen(client, counter):
+    users = counter["users"]
+    client.force_login(users["clerk"])
+    a1 = counter["billing"]["accounts"]["A1"]
+    client.post(reverse("cashiering:counter"), _fill(client, a1, amount_0="20.00", cash="20.00"))
+    receipt = Receipt.objects.get()
+    page = client.get(reverse("cashiering:receipt_detail", args=[receipt.pk])).content.decode()
+    assert "Void…" in page
+    url = reverse("cashiering:receipt_void", args=[receipt.pk])
+    assert client.get(url).status_code == 200
+    wrong = client.post(
+        url,
+        {"reason": "Wrong account", "approver_username": "ub_senior", "approver_password": "nope"},
+    )
+    assert wrong.status_code == 200 and "approver_password" in wrong.context["form"].errors
+    clerk_self = client.post(
+        url,
+        {
+            "reason": "Wrong account",
+            "approver_username": "ub_clerk",
+            "approver_password": TEST_PASSWORD,
+        },
+    )
+    assert "approver_username" in clerk_self.context["form"].errors
+    response = client.post(
+        url,
+        {
+            "reason": "Wrong account",
+            "approver_username": "ub_senior",
+            "approver_password": TEST_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    receipt.refresh_from_db()
+    assert receipt.is_void and receipt.void_approved_by == users["senior"]
+    # The clerk is still the one logged in.
+    assert int(client.session["_auth_user_id"]) == users["clerk"].pk
+    assert "Void…" not in client.get(response["Location"]).content.decode()

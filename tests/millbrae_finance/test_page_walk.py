@@ -51,6 +51,7 @@ NOT_IN_THE_DEMO = {
     "cashiering:session_close",
     "cashiering:receipt_detail",
     "cashiering:receipt_print",
+    "cashiering:receipt_void",
 }
 
 

@@ -250,3 +250,45 @@ def test_a_lead_approves_a_void_on_the_clerks_screen(client, counter):
     # The clerk is still the one logged in.
     assert int(client.session["_auth_user_id"]) == users["clerk"].pk
     assert "Void…" not in client.get(response["Location"]).content.decode()
+
+
+def test_the_session_and_receipt_pages_read_a_fixed_number_of_queries(client, counter):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cashiering.services.receipts import ItemSpec, TenderSpec, post_receipt
+
+    users = counter["users"]
+    session = counter["session"]
+    accounts = counter["billing"]["accounts"]
+
+    def post(key: str, *names: str):
+        return post_receipt(
+            session,
+            items=[ItemSpec("utility-account", accounts[n].number, D("1.00")) for n in names],
+            tenders=[TenderSpec("cash", D(len(names)))],
+            idempotency_key=key,
+            actor=users["clerk"],
+        )
+
+    first = post("q-1", "A1")
+    client.force_login(users["supervisor"])
+    pages = lambda receipt: [  # noqa: E731
+        reverse("cashiering:session_list"),
+        reverse("cashiering:session_detail", args=[session.pk]),
+        reverse("cashiering:receipt_detail", args=[receipt.pk]),
+    ]
+
+    def counts(receipt) -> list[int]:
+        found = []
+        for url in pages(receipt):
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    before = counts(first)
+    more = post("q-2", "A1", "A2")
+    post("q-3", "A2")
+    assert counts(more) == before

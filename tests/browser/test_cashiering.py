@@ -1,6 +1,7 @@
 """The counter in headless Chromium, by keyboard: a clerk opens a drawer, finds an account
 by typing part of its street, adds it with the arrow key and Enter, pays with cash and a
-check, double-clicks Post and gets one receipt."""
+check, double-clicks Post and gets one receipt; a lead approves its void on the clerk's
+screen."""
 
 import datetime
 
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 from cashiering.models import Receipt
 from tests.browser.test_foundation import log_in
 from tests.cashiering.conftest import cash_in_drawers, make_drawer
+from tests.conftest import TEST_PASSWORD
 from tests.utility_billing.conftest import ub_users  # noqa: F401  (a fixture used here)
 from tests.utility_billing.payment_helpers import billed
 
@@ -67,4 +69,14 @@ def test_a_clerk_takes_a_split_payment_by_keyboard(
     assert Receipt.objects.count() == 1
     receipt = Receipt.objects.get()
     assert [t.kind for t in receipt.tenders.order_by("id")] == ["cash", "check"]
+
+    # A same-day void: the lead types their own login on the clerk's screen.
+    page.get_by_role("link", name="Void…").click()
+    page.get_by_label("Reason").fill("Paid the wrong account")
+    page.get_by_label("Approving lead's username").fill("ub_senior")
+    page.get_by_label("Approving lead's password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Void the receipt").click()
+    expect(page.locator(".messages")).to_contain_text("Receipt D1-000001 is void.")
+    receipt.refresh_from_db()
+    assert receipt.is_void
     assert not page.problems

@@ -296,3 +296,18 @@ def test_two_clerks_paying_one_account_at_once_both_succeed(request):
     assert {r.subledger: r for r in reconciliation(PAY_MOMENT.date())}[
         Subledger.UTILITY_AR
     ].difference == 0
+
+
+def test_the_cash_entry_drills_down_to_its_receipt(counter):
+    from django.urls import reverse
+
+    from ledger.sources import source_document_url
+
+    a1 = counter["billing"]["accounts"]["A1"]
+    receipt = _post(counter["session"], [_item(a1, "5.00")], [TenderSpec("cash", D("5.00"))])
+    entry = receipt.journal_entry
+    assert source_document_url(entry.source_module, entry.source_document) == reverse(
+        "cashiering:receipt_detail", args=[receipt.pk]
+    )
+    assert source_document_url("cashiering", "D9-000001") is None
+    assert source_document_url("cashiering", "nonsense") is None

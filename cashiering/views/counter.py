@@ -44,7 +44,10 @@ def counter(request: HttpRequest) -> HttpResponse:
     totals = None
     if request.method == "POST" and session is not None:
         action = request.POST.get("action", "update")
-        if form.is_valid() or action == "post":
+        # The totals HTMX asks for as fields change write nothing: one still running when
+        # Post's request empties the cart would save the cart it read back over the empty
+        # one, and the next customer would find the last one's items.
+        if not request.htmx:
             _keep_amounts(request, form, cart)
         if action == "post" and form.is_valid():
             try:

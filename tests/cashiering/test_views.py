@@ -292,3 +292,15 @@ def test_the_session_and_receipt_pages_read_a_fixed_number_of_queries(client, co
     more = post("q-2", "A1", "A2")
     post("q-3", "A2")
     assert counts(more) == before
+
+
+def test_the_totals_as_you_type_write_nothing_to_the_cart(client, counter):
+    client.force_login(counter["users"]["clerk"])
+    a1 = counter["billing"]["accounts"]["A1"]
+    data = _fill(client, a1, amount_0="20.00", cash="25.00")
+    response = client.post(reverse("cashiering:counter"), {**data, "action": "update"}, **HTMX)
+    assert response.status_code == 200
+    assert response.context["totals"]["check"].change_due == D("5.00")
+    assert client.session["cashiering_cart"][0]["amount"] == "245.05"
+    client.post(reverse("cashiering:counter"), {**data, "action": "update"})
+    assert client.session["cashiering_cart"][0]["amount"] == "20.00"

@@ -2,7 +2,7 @@
 or the auditor reads all."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -34,10 +34,14 @@ def drawers_with_sessions() -> list[Drawer]:
 
 
 def sessions_for(user: AbstractBaseUser) -> QuerySet[CashSession]:
-    """Sessions newest first with their receipt count and total (voids left out)."""
+    """Sessions newest first with their receipt count and what they took (voids left
+    out of the total)."""
     rows = CashSession.objects.select_related("drawer", "clerk").annotate(
         receipt_count=Count("receipts", distinct=True),
-        receipt_total=Coalesce(Sum("receipts__total"), ZERO),
+        # What was taken: a voided receipt keeps its number but took nothing.
+        receipt_total=Coalesce(
+            Sum("receipts__total", filter=Q(receipts__voided_at__isnull=True)), ZERO
+        ),
     )
     return rows if sees_all(user) else rows.filter(clerk=user)
 

@@ -88,3 +88,14 @@ def test_after_the_close_the_counter_does_not_void(counter):
     close_session(counter["session"], actor=users["clerk"])
     with pytest.raises(ValidationError):
         void_receipt(receipt, reason="late", actor=users["clerk"], approver=users["supervisor"])
+
+
+def test_a_voided_receipt_keeps_its_number_but_takes_nothing(counter):
+    from cashiering.queries.sessions import sessions_for
+
+    users = counter["users"]
+    void_receipt(
+        _receipt(counter, "10.00"), reason="x", actor=users["clerk"], approver=users["senior"]
+    )
+    session = sessions_for(users["clerk"]).get()
+    assert (session.receipt_count, session.receipt_total) == (1, D("0.00"))

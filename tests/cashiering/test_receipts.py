@@ -311,3 +311,39 @@ def test_the_cash_entry_drills_down_to_its_receipt(counter):
     )
     assert source_document_url("cashiering", "D9-000001") is None
     assert source_document_url("cashiering", "nonsense") is None
+
+
+def test_a_fee_from_the_schedule_is_paid_beside_an_account_and_credits_its_revenue(counter):
+    from millbrae_finance.payment_targets import find_payment_targets
+    from tests.receivables.conftest import make_fee
+
+    users = counter["users"]
+    make_fee("COPY", prepared_by=users["tech"], approved_by=users["supervisor"], amount="5.00")
+    match = next(m for m in find_payment_targets("copy") if m.kind == "fee")
+    assert (match.reference, match.amount_due) == ("COPY", D("5.00"))
+    a1 = counter["billing"]["accounts"]["A1"]
+
+    receipt = _post(
+        counter["session"],
+        [_item(a1, "10.00"), ItemSpec("fee", "COPY", D("5.00"))],
+        [TenderSpec("cash", D("20.00"))],
+    )
+
+    assert ("101-1100-4920", D("-5.00")) in _entry_lines(receipt)
+    assert (CASH_IN_DRAWERS, D("15.00")) in _entry_lines(receipt)
+    with pytest.raises(ValidationError) as refused:
+        _post(
+            counter["session"],
+            [ItemSpec("fee", "NOPE", D("1.00"))],
+            [TenderSpec("cash", D("1.00"))],
+            key="k-2",
+        )
+    assert "item-1" in refused.value.message_dict
+    # A void reverses the revenue with the rest.
+    from cashiering.services.voids import void_receipt
+
+    voided = void_receipt(receipt, reason="x", actor=users["clerk"], approver=users["senior"])
+    assert ("101-1100-4920", D("5.00")) in sorted(
+        (line.account.number, line.amount)
+        for line in JournalLine.objects.filter(entry=voided.void_entry).select_related("account")
+    )

@@ -32,7 +32,7 @@ from receivables.models import (
 from receivables.queries.customers import search_customers
 from receivables.queries.fees import fee_in_effect
 from receivables.queries.subledger import balance_as_of, repeated_payment
-from receivables.services.subledger import apply_payment
+from receivables.services.subledger import apply_payment, reverse_payment
 
 CHECKS_WARNING = "Do not accept checks"
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?0*(\d{1,9})$", re.IGNORECASE)
@@ -156,6 +156,26 @@ class _DocumentTarget:
             receipt=receipt,
             actor=actor,
             payment_key=payment_key,
+        )
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Undo the payment with this key on this document (a void at the counter)."""
+        reverse_payment(
+            payment_key,
+            void_date=as_of,
+            receipt=receipt,
+            actor=actor,
+            journal_entry=journal_entry,
+            same_target=lambda movement: self._names(reference, movement),
         )
 
 
@@ -303,6 +323,27 @@ class CustomerBalanceTarget:
         if first is None:
             raise ValidationError({"reference": f"{customer.number} owes nothing."})
         return first
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Undo the payment with this key across the customer's documents (a void)."""
+        customer = _customer_for(reference)
+        reverse_payment(
+            payment_key,
+            void_date=as_of,
+            receipt=receipt,
+            actor=actor,
+            journal_entry=journal_entry,
+            same_target=lambda movement: movement.customer_id == customer.pk,
+        )
 
 
 class FeeTarget:

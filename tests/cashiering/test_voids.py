@@ -12,6 +12,7 @@ from cashiering.services.voids import void_receipt
 from ledger.models import JournalEntry, JournalLine, Subledger
 from ledger.reconciliation import reconciliation
 from tests.cashiering.conftest import PAY_MOMENT
+from tests.receivables.conftest import ar_chart, ar_fees, ar_users  # noqa: F401  (fixtures)
 from utility_billing.models import UtilityTransaction
 
 D = Decimal
@@ -99,3 +100,42 @@ def test_a_voided_receipt_keeps_its_number_but_takes_nothing(counter):
     )
     session = sessions_for(users["clerk"]).get()
     assert (session.receipt_count, session.receipt_total) == (1, D("0.00"))
+
+
+def test_a_void_reopens_the_invoice_and_the_citation_it_paid(
+    ar_fees,  # noqa: F811
+    ar_users,  # noqa: F811
+    pay_day,
+):
+    from receivables.models import ArKind, ArTransaction, Citation, Invoice
+    from tests.cashiering.conftest import cash_in_drawers, make_session
+    from tests.receivables.conftest import make_citation, make_customer, make_invoice
+
+    cash_in_drawers()
+    clerk = ar_users["clerk"]
+    session = make_session(clerk)
+    customer = make_customer("Void, Vera")
+    invoice = make_invoice(customer, actor=ar_users["tech"])
+    citation = make_citation(actor=ar_users["tech"], customer=customer)
+    owed = (invoice.balance, Citation.objects.get(pk=citation.pk).balance)
+    receipt = post_receipt(
+        session,
+        items=[
+            ItemSpec("invoice", invoice.number, invoice.balance),
+            ItemSpec("customer", customer.number, D("10.00")),
+        ],
+        tenders=[TenderSpec("cash", invoice.balance + D("10.00"))],
+        idempotency_key="ar-void",
+        actor=clerk,
+    )
+    assert Invoice.objects.get(pk=invoice.pk).balance == 0
+
+    void_receipt(receipt, reason="Wrong customer", actor=clerk, approver=ar_users["senior"])
+
+    assert (
+        Invoice.objects.get(pk=invoice.pk).balance,
+        Citation.objects.get(pk=citation.pk).balance,
+    ) == owed
+    assert ArTransaction.objects.filter(kind=ArKind.PAYMENT_VOID).count() == 2
+    rows = {row.subledger.value: row for row in reconciliation(PAY_MOMENT.date())}
+    assert rows["misc_ar"].difference == 0 and rows["fines_ar"].difference == 0

@@ -48,6 +48,7 @@ def test_a_clerk_takes_a_split_payment_by_keyboard(
     page.keyboard.type("elm")
     result = page.locator("[data-counter-result]", has_text=a1.number)
     expect(result).to_be_visible()
+    screenshot(page, "cashiering-search")
     page.keyboard.press("ArrowDown")
     expect(page.locator("[data-counter-result]").first).to_be_focused()
     page.keyboard.press("Enter")

@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class CashieringConfig(AppConfig):
     name = "cashiering"
     verbose_name = "Cashiering"
+
+    def ready(self) -> None:
+        from cashiering.queries.sessions import receipt_document_url
+        from ledger.sources import register_source_documents
+        from millbrae_finance.demo import register_demo_seeder
+        from millbrae_finance.navigation import register_nav_item
+
+        for label, url_name in (
+            ("Counter", "cashiering:counter"),
+            ("Drawers", "cashiering:home"),
+            ("Sessions", "cashiering:session_list"),
+        ):
+            register_nav_item(label=label, url_name=url_name, section="Cashiering")
+        # A cash entry's source document is its receipt.
+        register_source_documents("cashiering", receipt_document_url)
+        # Demo data by dotted path: imported only when seed_demo runs.
+        register_demo_seeder("cashiering_drawers", "cashiering.demo.drawers:seed_drawers", order=60)

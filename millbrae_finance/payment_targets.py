@@ -127,6 +127,30 @@ class PaymentTargetType(Protocol):
         items it raises ValidationError."""
 
 
+class ReversibleTargetType(PaymentTargetType, Protocol):
+    """A target type that can undo a payment (a same-day void at the counter). Optional:
+    cashiering refuses to void an item whose type lacks it (`can_reverse`)."""
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: Any,
+        journal_entry: Any,
+    ) -> None:
+        """Write the opposite of every movement the payment with `payment_key` made,
+        naming `journal_entry` (the void's entry, which reverses the cash entry), inside
+        the caller's transaction; once per key (a repeat writes nothing)."""
+
+
+def can_reverse(target_type: PaymentTargetType) -> bool:
+    """Whether payments to this kind of target can be voided."""
+    return callable(getattr(target_type, "reverse_payment", None))
+
+
 _types: dict[str, PaymentTargetType] = {}
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/resume/", job_views.job_resume, name="job_resume"),
     path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
+    path("cashiering/", include("cashiering.urls")),
     path("ledger/", include("ledger.urls")),
     path("receivables/", include("receivables.urls")),
     path("utility/", include("utility_billing.urls")),

@@ -40,6 +40,7 @@ class ReceivablesConfig(AppConfig):
         from receivables.services.payments import (
             CitationTarget,
             CustomerBalanceTarget,
+            FeeTarget,
             InvoiceTarget,
         )
         from receivables.services.subledger import move_documents
@@ -109,7 +110,7 @@ class ReceivablesConfig(AppConfig):
 
         register_customer_merge("dunning notices", move_notices)
         register_customer_merge("invoices and citations", move_documents)
-        for target in (InvoiceTarget(), CitationTarget(), CustomerBalanceTarget()):
+        for target in (InvoiceTarget(), CitationTarget(), CustomerBalanceTarget(), FeeTarget()):
             register_payment_target(target)
 
         # Misc AR and fines AR: the sum of their movements must equal the control accounts.

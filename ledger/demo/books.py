@@ -60,6 +60,8 @@ A, L, F, R, E = (
 OBJECTS = [
     ("1010", "Pooled cash", A),
     ("1015", "Change funds", A),
+    # Cash taken at the counter, until it is deposited (cashiering).
+    ("1020", "Cash in drawers", A),
     ("1110", "Utility accounts receivable", A),
     ("1120", "Miscellaneous accounts receivable", A),
     ("1130", "Fines receivable", A),
@@ -96,7 +98,7 @@ OBJECTS = [
 EVERY_FUND = ["1010", "1310", "2010", "2110", "3100"]
 ACCOUNTS = {
     "101": {
-        "0000": ["1015", "1120", "1130", "4110", "4210", "4810"],
+        "0000": ["1015", "1020", "1120", "1130", "4110", "4210", "4810"],
         "1100": ["4510", "4910", "4920", "5110", "5210", "5220", "5310", "5710", "5720"],
         "1200": ["5110", "5310"],
         "2100": ["4610", "4620", "5110", "5310"],

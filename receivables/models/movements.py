@@ -33,13 +33,16 @@ class ArKind(models.TextChoices):
     REDUCTION = "reduction", "Reduction"
     DISMISSAL = "dismissal", "Dismissal"
     WRITE_OFF = "write_off", "Write-off"
+    # A counter payment voided the same day: the opposite of its payment movement.
+    PAYMENT_VOID = "void", "Payment voided"
 
 
 @track()
 class ArTransaction(models.Model):
-    """One movement in the misc AR or fines AR subledger. Signed: a charge or penalty is
-    positive, a payment, credit, reduction, dismissal or write-off negative. The rows of a
-    subledger add up to its control accounts in the general ledger."""
+    """One movement in the misc AR or fines AR subledger. Signed: a charge, a penalty or a
+    voided payment is positive, a payment, credit, reduction, dismissal or write-off
+    negative. The rows of a subledger add up to its control accounts in the general
+    ledger."""
 
     subledger = models.CharField(max_length=10, choices=ArSubledger.choices)
     kind = models.CharField(max_length=10, choices=ArKind.choices)
@@ -105,8 +108,8 @@ class ArTransaction(models.Model):
                 name="receivables_artx_posted",
             ),
             models.CheckConstraint(
-                condition=(Q(kind__in=["charge", "penalty"]) & Q(amount__gt=0))
-                | (~Q(kind__in=["charge", "penalty"]) & Q(amount__lt=0)),
+                condition=(Q(kind__in=["charge", "penalty", "void"]) & Q(amount__gt=0))
+                | (~Q(kind__in=["charge", "penalty", "void"]) & Q(amount__lt=0)),
                 name="receivables_artx_sign_by_kind",
             ),
             models.CheckConstraint(

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 
 from millbrae_finance.money import ZERO
 from millbrae_finance.payment_targets import CreditLine, TargetMatch
@@ -22,12 +24,15 @@ from receivables.models import (
     Citation,
     CitationStatus,
     Customer,
+    Fee,
+    FeeRule,
     Invoice,
     InvoiceStatus,
 )
 from receivables.queries.customers import search_customers
+from receivables.queries.fees import fee_in_effect
 from receivables.queries.subledger import balance_as_of, repeated_payment
-from receivables.services.subledger import apply_payment
+from receivables.services.subledger import apply_payment, reverse_payment
 
 CHECKS_WARNING = "Do not accept checks"
 INVOICE_NUMBER = re.compile(r"^(?:INV-?)?0*(\d{1,9})$", re.IGNORECASE)
@@ -151,6 +156,26 @@ class _DocumentTarget:
             receipt=receipt,
             actor=actor,
             payment_key=payment_key,
+        )
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Undo the payment with this key on this document (a void at the counter)."""
+        reverse_payment(
+            payment_key,
+            void_date=as_of,
+            receipt=receipt,
+            actor=actor,
+            journal_entry=journal_entry,
+            same_target=lambda movement: self._names(reference, movement),
         )
 
 
@@ -298,3 +323,96 @@ class CustomerBalanceTarget:
         if first is None:
             raise ValidationError({"reference": f"{customer.number} owes nothing."})
         return first
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Undo the payment with this key across the customer's documents (a void)."""
+        customer = _customer_for(reference)
+        reverse_payment(
+            payment_key,
+            void_date=as_of,
+            receipt=receipt,
+            actor=actor,
+            journal_entry=journal_entry,
+            same_target=lambda movement: movement.customer_id == customer.pk,
+        )
+
+
+class FeeTarget:
+    """A miscellaneous revenue line from the fee schedule, paid at the counter (a copy of
+    a report, a permit fee): no receivable, so the payment credits the fee's revenue
+    account directly and writes nothing here. A repeat returns the same line; the
+    cashier's receipt key makes the payment once."""
+
+    key = "fee"
+    label = "Fee (miscellaneous revenue)"
+
+    def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
+        """Fees in effect today whose code or description matches; a flat fee's amount
+        is what is due, any other the clerk works out and types."""
+
+        text = text.strip()
+        if len(text) < 2:
+            return []
+        fees = (
+            Fee.objects.in_effect_on(timezone.localdate())
+            .filter(Q(code__icontains=text) | Q(description__icontains=text))
+            .order_by("code")[:limit]
+        )
+        return [
+            TargetMatch(
+                kind=self.key,
+                reference=fee.code,
+                label=f"Fee {fee.code}, {fee.description}",
+                customer="",
+                amount_due=fee.amount if fee.rule == FeeRule.FLAT and fee.amount else ZERO,
+            )
+            for fee in fees
+        ]
+
+    def amount_due(self, reference: str, *, as_of: dt.date) -> Decimal:
+        fee = self._fee(reference, as_of)
+        return fee.amount if fee.rule == FeeRule.FLAT and fee.amount else ZERO
+
+    def apply_payment(
+        self,
+        reference: str,
+        *,
+        amount: Decimal,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        payment_key: str,
+    ) -> Sequence[CreditLine]:
+        fee = self._fee(reference, as_of)
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError({"amount": "The payment must be an amount to the cent."})
+        memo = f"{fee.code} {fee.description}, receipt {receipt}"[:100]
+        return [CreditLine(account=fee.revenue_account, amount=-amount, memo=memo)]
+
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Nothing to undo here: the void's entry reverses the revenue line."""
+
+    @staticmethod
+    def _fee(reference: str, as_of: dt.date) -> Fee:
+        fee = fee_in_effect(reference or "", as_of)
+        if fee is None:
+            raise ValidationError({"reference": f"No fee {reference} in effect."})
+        return fee

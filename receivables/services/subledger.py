@@ -30,6 +30,7 @@ from millbrae_finance.payment_targets import CreditLine
 from receivables.models import ArKind, ArTransaction, Citation, Invoice
 from receivables.queries.subledger import (
     Document,
+    applied_payment,
     control_account_for,
     payment_cause,
     payment_credit_lines,
@@ -38,7 +39,7 @@ from receivables.queries.subledger import (
 )
 
 # Kinds that raise what is owed; every other kind lowers it.
-RAISING = frozenset({ArKind.CHARGE, ArKind.PENALTY})
+RAISING = frozenset({ArKind.CHARGE, ArKind.PENALTY, ArKind.PAYMENT_VOID})
 SOURCE_MODULE = "receivables"
 
 
@@ -184,6 +185,48 @@ def apply_payment(
             raise
         return first
     return payment_credit_lines(paid, receipt)
+
+
+def reverse_payment(
+    payment_key: str,
+    *,
+    void_date: dt.date,
+    receipt: str,
+    actor: AbstractBaseUser,
+    journal_entry,
+    same_target: Callable[[ArTransaction], bool],
+) -> None:
+    """Undo a payment voided at the counter: a movement opposite each one the payment
+    made (on the same document), the documents' balances raised again, each naming the
+    void's entry. Its cause is "void:" and the payment movement's cause, unique, so a
+    repeat writes nothing."""
+    paid = [m for m in applied_payment(payment_key) if same_target(m)]
+    if not paid:
+        raise ValidationError({"reference": f"No payment {payment_key} to void."})
+    # The documents locked in one order (table, then id), as a payment locks them.
+    for model, field in ((Invoice, "invoice_id"), (Citation, "citation_id")):
+        ids = sorted({getattr(m, field) for m in paid if getattr(m, field)})
+        if ids:
+            list(model.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if ArTransaction.objects.filter(cause__in=[f"void:{m.cause}" for m in paid]).exists():
+        return
+    for movement in paid:
+        document = movement.invoice or movement.citation
+        ArTransaction.objects.create(
+            subledger=movement.subledger,
+            kind=ArKind.PAYMENT_VOID,
+            invoice=movement.invoice,
+            citation=movement.citation,
+            customer_id=movement.customer_id,
+            transaction_date=void_date,
+            amount=-movement.amount,
+            memo=f"Void of receipt {receipt}"[:250],
+            reference=receipt[:40],
+            cause=f"void:{movement.cause}",
+            journal_entry=journal_entry,
+            created_by=actor,
+        )
+        type(document).objects.filter(pk=document.pk).update(balance=F("balance") - movement.amount)
 
 
 def move_documents(*, duplicate, survivor, actor: AbstractBaseUser) -> int:

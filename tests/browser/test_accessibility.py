@@ -34,6 +34,7 @@ NOT_PAGES = {
     "ledger:chart_import_template": "CSV download",
     "job_download": "the file a background job made (a PDF)",
     "utility_billing:bill_pdf": "PDF",
+    "cashiering:receipt_print": "PDF",
     "utility_billing:bill_run_print_file": "the run's print file (a PDF)",
     "utility_billing:bill_run_print_part": "a part of the run's print file (a PDF)",
     # Fragments swapped into the journal and invoice forms, checked there.

@@ -46,6 +46,13 @@ NOT_IN_THE_DEMO = {
     "utility_billing:bill_run_print",
     "utility_billing:bill_run_print_file",
     "utility_billing:bill_run_print_part",
+    # The demo has drawers but no session or receipt yet: tests/cashiering/test_views.py
+    # and the browser test open them.
+    "cashiering:session_detail",
+    "cashiering:session_close",
+    "cashiering:receipt_detail",
+    "cashiering:receipt_print",
+    "cashiering:receipt_void",
 }
 
 

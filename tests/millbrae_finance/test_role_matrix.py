@@ -47,6 +47,9 @@ POST_ONLY: set[str] = {
     "utility_billing:adjustment_reject",
     "utility_billing:account_note_create",
     "utility_billing:account_settle",
+    "cashiering:session_close",
+    "cashiering:cart_add",
+    "cashiering:cart_remove",
 }
 
 
@@ -71,10 +74,18 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **meter_samples(users),
         **bill_run_samples(),
         **adjustment_samples(users),
+        **cashiering_samples(users),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
     return samples[name]
+
+
+def cashiering_samples(users: dict) -> dict:
+    """The session and receipt URLs: the counter clerk's session with one receipt."""
+    from tests.cashiering.conftest import role_matrix_samples
+
+    return role_matrix_samples(users[Role.COUNTER_CLERK])
 
 
 def job_samples(users: dict) -> dict:

@@ -30,9 +30,11 @@ def void_payment(
     on_date: dt.date,
     reason: str,
     actor: AbstractBaseUser,
+    journal_entry=None,
 ) -> Sequence[CreditLine]:
     """Reverse the payment applied to utility account `reference` under `payment_key`
-    (module docstring); returns the debit lines (positive) to post with the cash."""
+    (module docstring); returns the debit lines (positive) to post with the cash. A caller
+    that posted its entry first (the counter's void) names it in `journal_entry`."""
     account = _account_for(reference, lock=True)
     try:
         movements = applied_payment(payment_key)
@@ -61,6 +63,7 @@ def void_payment(
             memo=memo,
             reference=receipt,
             cause=cause,
+            journal_entry=journal_entry,
             created_by=actor,
         )
         for m, cause in zip(movements, causes, strict=True)

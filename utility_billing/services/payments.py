@@ -235,6 +235,31 @@ class UtilityAccountTarget:
         record_referral_recovery(account.pk)
         return credit_lines(rows, receipt)
 
+    def reverse_payment(
+        self,
+        reference: str,
+        *,
+        payment_key: str,
+        as_of: dt.date,
+        receipt: str,
+        actor: AbstractBaseUser,
+        journal_entry,
+    ) -> None:
+        """Undo a payment (a void at the counter): each movement it made reversed on the
+        same bill and fund (services/payment_voids.py), naming the void's entry; the bills
+        it paid are open again, a credit it left is gone, a referral's recovery falls
+        back. Once: a repeat writes nothing."""
+        from utility_billing.services.payment_voids import void_payment
+
+        void_payment(
+            reference,
+            payment_key=payment_key,
+            on_date=as_of,
+            reason=f"Void of receipt {receipt}",
+            actor=actor,
+            journal_entry=journal_entry,
+        )
+
     @staticmethod
     def _repeat(
         payment_key: str, account: UtilityAccount, amount: Decimal, receipt: str

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from cashiering.views import counter, sessions
+
+app_name = "cashiering"
+
+urlpatterns = [
+    path("", sessions.cashiering_home, name="home"),
+    path("counter/", counter.counter, name="counter"),
+    path("counter/add/", counter.cart_add, name="cart_add"),
+    path("counter/remove/", counter.cart_remove, name="cart_remove"),
+    path("sessions/", sessions.session_list, name="session_list"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/close/", sessions.session_close, name="session_close"),
+    path("receipts/<int:pk>/", sessions.receipt_detail, name="receipt_detail"),
+    path("receipts/<int:pk>/void/", sessions.receipt_void, name="receipt_void"),
+    path("receipts/<int:pk>/print/", sessions.receipt_print, name="receipt_print"),
+]

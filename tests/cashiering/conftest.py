@@ -1,0 +1,104 @@
+"""Cashiering fixtures: a chart with cash in drawers, billed utility accounts to pay, a
+drawer, and an open session for the clerk."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from cashiering.models import CashSession, Drawer
+from cashiering.services.receipts import CASH_IN_DRAWERS
+from ledger.models import Account
+from tests.utility_billing.conftest import ub_users  # noqa: F401  (a fixture used here)
+from tests.utility_billing.payment_helpers import billed
+
+D = Decimal
+# After both bill runs of the payment helpers (the second dated 2026-12-10).
+PAY_MOMENT = datetime.datetime(2026, 12, 20, 12, 0)
+
+
+def cash_in_drawers() -> Account:
+    from ledger.models import AccountType, Department, Fund, FundType, ObjectCode
+    from ledger.services import create_account
+
+    existing = Account.objects.filter(number=CASH_IN_DRAWERS).first()
+    if existing is not None:
+        return existing
+    fund, _ = Fund.objects.get_or_create(
+        code="101", defaults={"name": "General Fund", "fund_type": FundType.GENERAL}
+    )
+    department, _ = Department.objects.get_or_create(
+        code="0000", defaults={"name": "Non-departmental"}
+    )
+    code, _ = ObjectCode.objects.get_or_create(
+        code="1020", defaults={"name": "Cash in drawers", "account_type": AccountType.ASSET}
+    )
+    return create_account(fund=fund, department=department, object_code=code)
+
+
+def make_drawer(code: str = "D1") -> Drawer:
+    return Drawer.objects.create(code=code, name=f"Counter {code}")
+
+
+def make_session(clerk, drawer: Drawer | None = None, opening_float: str = "100.00"):
+    return CashSession.objects.create(
+        drawer=drawer or make_drawer(), clerk=clerk, opening_float=D(opening_float)
+    )
+
+
+@pytest.fixture
+def pay_day():
+    with time_machine.travel(PAY_MOMENT, tick=False):
+        yield PAY_MOMENT.date()
+
+
+@pytest.fixture
+def counter(ub_users, pay_day):  # noqa: F811
+    """Two billed accounts (A1 owes 244.05 over two bills), cash in drawers, and the
+    clerk's open session on drawer D1."""
+    billing = billed(ub_users, second=True)
+    cash_in_drawers()
+    session = make_session(ub_users["clerk"])
+    return {"billing": billing, "session": session, "users": ub_users}
+
+
+def role_matrix_samples(clerk) -> dict:
+    """A session of `clerk` with one receipt, written directly (the receipt's entry is
+    left out: the pages read no ledger row)."""
+    from django.utils import timezone
+
+    from cashiering.models import Receipt, ReceiptItem, ReceiptTender
+
+    drawer = Drawer.objects.filter(code="RM").first() or make_drawer("RM")
+    session = CashSession.objects.filter(drawer=drawer).first() or make_session(clerk, drawer)
+    receipt = Receipt.objects.filter(session=session).first()
+    if receipt is None:
+        receipt = Receipt.objects.create(
+            session=session,
+            drawer=drawer,
+            number=1,
+            idempotency_key="role-matrix",
+            posted_at=timezone.now(),
+            total=D("12.50"),
+            customer_name="Role Matrix",
+            created_by=clerk,
+        )
+        ReceiptItem.objects.create(
+            receipt=receipt,
+            line=1,
+            target_kind="invoice",
+            target_reference="INV-000001",
+            description="Invoice INV-000001",
+            amount=D("12.50"),
+        )
+        ReceiptTender.objects.create(
+            receipt=receipt, kind="cash", amount=D("20.00"), change_given=D("7.50")
+        )
+    return {
+        "cashiering:session_detail": {"pk": session.pk},
+        "cashiering:session_close": {"pk": session.pk},
+        "cashiering:receipt_detail": {"pk": receipt.pk},
+        "cashiering:receipt_print": {"pk": receipt.pk},
+        "cashiering:receipt_void": {"pk": receipt.pk},
+    }

@@ -1,13 +1,23 @@
 """Reading drawers, sessions and receipts: a clerk reads their own; a lead, a supervisor
 or the auditor reads all."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 
-from cashiering.models import CashSession, Drawer, Receipt, ReceiptItem, ReceiptTender
+from cashiering.models import (
+    CashSession,
+    Drawer,
+    Receipt,
+    ReceiptItem,
+    ReceiptTender,
+    TenderKind,
+)
 from millbrae_finance.money import ZERO
 from millbrae_finance.roles import Role, has_role
 
@@ -100,3 +110,52 @@ def may_void(receipt: Receipt, user: AbstractBaseUser) -> bool:
         and receipt.session.is_open
         and timezone.localdate(receipt.posted_at) == timezone.localdate()
     )
+
+
+@dataclass(frozen=True)
+class TenderTotal:
+    kind: str
+    label: str
+    count: int
+    received: Decimal
+    change: Decimal
+    net: Decimal
+
+
+def expected_in_drawer(session: CashSession) -> dict:
+    """What the drawer should hold: by tender (voided receipts left out), the cash with
+    the opening float, and the checks one by one, as the clerk will count them at the
+    close."""
+    live = ReceiptTender.objects.filter(receipt__session=session, receipt__voided_at__isnull=True)
+    rows = {
+        row["kind"]: row
+        for row in live.values("kind").annotate(
+            count=Count("id"),
+            received=Coalesce(Sum("amount"), ZERO),
+            change=Coalesce(Sum("change_given"), ZERO),
+        )
+    }
+    totals = [
+        TenderTotal(
+            kind=kind,
+            label=label,
+            count=rows[kind]["count"],
+            received=rows[kind]["received"],
+            change=rows[kind]["change"],
+            net=rows[kind]["received"] - rows[kind]["change"],
+        )
+        for kind, label in TenderKind.choices
+        if kind in rows
+    ]
+    cash = next((t.net for t in totals if t.kind == TenderKind.CASH), ZERO)
+    checks = list(
+        live.filter(kind=TenderKind.CHECK)
+        .select_related("receipt__drawer")
+        .order_by("receipt__number", "id")
+    )
+    return {
+        "tenders": totals,
+        "cash_expected": session.opening_float + cash,
+        "taken": sum((t.net for t in totals), ZERO),
+        "checks": checks,
+    }

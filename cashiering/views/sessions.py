@@ -11,6 +11,7 @@ from cashiering.forms.counter import OpenSessionForm, VoidForm
 from cashiering.queries.sessions import (
     OVERSEERS,
     drawers_with_sessions,
+    expected_in_drawer,
     may_void,
     open_session_of,
     receipt_for,
@@ -62,6 +63,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = session_for(pk, request.user)
     context = {
+        "expected": expected_in_drawer(session),
         "session": session,
         "may_close": session.is_open and session.clerk_id == request.user.pk,
     }

@@ -139,3 +139,38 @@ def test_a_void_reopens_the_invoice_and_the_citation_it_paid(
     assert ArTransaction.objects.filter(kind=ArKind.PAYMENT_VOID).count() == 2
     rows = {row.subledger.value: row for row in reconciliation(PAY_MOMENT.date())}
     assert rows["misc_ar"].difference == 0 and rows["fines_ar"].difference == 0
+
+
+def test_the_session_shows_what_the_drawer_should_hold(counter, client):
+    from django.urls import reverse
+
+    from cashiering.queries.sessions import expected_in_drawer
+
+    users = counter["users"]
+    a1 = counter["billing"]["accounts"]["A1"]
+    session = counter["session"]  # opened with 100.00
+
+    def post(key, tenders):
+        return post_receipt(
+            session,
+            items=[ItemSpec("utility-account", a1.number, D("30.00"))],
+            tenders=tenders,
+            idempotency_key=key,
+            actor=users["clerk"],
+        )
+
+    post("e-1", [TenderSpec("cash", D("50.00"))])  # 20.00 change
+    post("e-2", [TenderSpec("check", D("30.00"), check_number="1201")])
+    voided = post("e-3", [TenderSpec("cash", D("30.00"))])
+    void_receipt(voided, reason="x", actor=users["clerk"], approver=users["senior"])
+
+    expected = expected_in_drawer(session)
+    assert [(t.kind, t.count, t.net) for t in expected["tenders"]] == [
+        ("cash", 1, D("30.00")),
+        ("check", 1, D("30.00")),
+    ]
+    assert expected["cash_expected"] == D("130.00") and expected["taken"] == D("60.00")
+    assert [t.check_number for t in expected["checks"]] == ["1201"]
+    client.force_login(users["clerk"])
+    page = client.get(reverse("cashiering:session_detail", args=[session.pk])).content.decode()
+    assert "Cash expected, with the opening float" in page and "$130.00" in page

@@ -60,7 +60,12 @@ def pytest_configure(config):
     base.mkdir(parents=True, exist_ok=True)
     os.environ["TMPDIR"] = str(base)
     tempfile.tempdir = str(base)
-    _allowed_roots[:] = [str(REPO), str(config._tmp_path_factory.getbasetemp())]
+    _allowed_roots[:] = [
+        str(REPO),
+        str(config._tmp_path_factory.getbasetemp()),
+        # The one file the run's pytest-xdist workers share, in their common folder.
+        str(_demo_seed_lock(config._tmp_path_factory)),
+    ]
     if not getattr(sys, "_millbrae_write_guard", False):
         sys.addaudithook(_writes_outside_allowed)
         sys._millbrae_write_guard = True
@@ -254,10 +259,24 @@ def _drop_database(name: str) -> None:
         server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
+def _demo_seed_lock(tmp_path_factory) -> Path:
+    """A file every pytest-xdist worker of this run sees (the run's shared temporary
+    folder), locked while the demo is seeded or copied."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    return root / "demo-seed.lock"
+
+
+def _database_exists(name: str) -> bool:
+    with _owner_server_connection() as server:
+        return server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+
+
 @pytest.fixture(scope="session")
-def demo_database(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """The whole demo (`manage.py seed_demo`), seeded once per test run (per pytest-xdist
-    worker) into a database of its own, committed, with planner statistics.
+def demo_database(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The whole demo (`manage.py seed_demo`), seeded once per test run into a database of
+    its own, committed, with planner statistics; each pytest-xdist worker reads a copy.
 
     The demo is thousands of accounts and two years of reads and bills: seeded inside
     each test's transaction, as the demo tests once did, it cost a minute or more a test,
@@ -265,8 +284,12 @@ def demo_database(django_db_setup, django_db_blocker) -> Iterator[str]:
     has not committed), some of them for minutes. Here it is seeded the way `make run`
     seeds it, as the app's role, then ANALYZEd as the owner. Tests read it through
     `demo_db`, each in a transaction rolled back at its end, so none sees another's
-    writes. The database is a copy of the freshly migrated test database, made before
-    any test wrote to it."""
+    writes. The seed is a copy of the freshly migrated test database, made before any
+    test wrote to it; the first worker to need the demo seeds it (two minutes of a core),
+    the others wait for it under a file lock and copy it (seconds): seeding it on every
+    worker at once cost each of them the whole seed on a machine of two cores."""
+    import fcntl
+
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import override_settings
@@ -275,18 +298,36 @@ def demo_database(django_db_setup, django_db_blocker) -> Iterator[str]:
 
     test_name = connection.settings_dict["NAME"]
     name = test_name + DEMO_DATABASE_SUFFIX
-    with django_db_blocker.unblock():
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # The run's seed: the test database's name without the worker's suffix.
+    seed = (test_name.removesuffix(f"_{worker}") if worker else test_name) + "_demo_seed"
+    lock_path = _demo_seed_lock(tmp_path_factory)
+    with django_db_blocker.unblock(), open(lock_path, "a") as lock:
         connection.close()
-        _copy_database(test_name, name)
-        # The demo users' passwords hashed as the tests hash theirs (fast_password_hashing).
-        with on_database(name), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("seed_demo", verbosity=0)
-        with on_database(name), as_owner(), connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not _database_exists(seed):
+                _copy_database(test_name, seed)
+                # The demo users' passwords hashed as the tests hash theirs
+                # (fast_password_hashing).
+                with on_database(seed), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                    call_command("seed_demo", verbosity=0)
+                with on_database(seed), as_owner(), connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            _copy_database(seed, name)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     yield name
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), open(lock_path, "a") as lock:
         connection.close()
         _drop_database(name)
+        # The last worker done with the demo drops the seed; a worker needing it later
+        # would seed it again.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _drop_database(seed)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -297,6 +297,15 @@ def test_an_account_closed_after_its_final_bill_posted_is_settled_now(billing, u
     assert move_out_money(settled).settlement is None
 
 
+def test_a_settlement_is_not_dated_before_its_final_bill(billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=datetime.date(2026, 11, 1))
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    assert referral.referred_on == billing["runs"][0].bill_date
+    applied = UtilityTransaction.objects.filter(account=a1, kind="deposit_applied")
+    assert {m.transaction_date for m in applied} == {billing["runs"][0].bill_date}
+
+
 def test_settling_now_is_refused_before_the_final_bill_and_to_the_run_approver(billing, ub_users):
     a1, a2 = billing["accounts"]["A1"], billing["accounts"]["A2"]
     with pytest.raises(ValidationError, match="only a closed account"):

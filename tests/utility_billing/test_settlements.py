@@ -17,7 +17,7 @@ from ledger.models import Account, JournalLine, Subledger
 from ledger.reconciliation import reconciliation
 from millbrae_finance.payment_targets import payment_target_type
 from tests.receivables.conftest import revenue_account
-from tests.utility_billing.billing_helpers import read
+from tests.utility_billing.billing_helpers import CONTROLS, read
 from tests.utility_billing.payment_helpers import (
     SECOND_BILL_DATE,
     SECOND_END,
@@ -297,6 +297,15 @@ def test_an_account_closed_after_its_final_bill_posted_is_settled_now(billing, u
     assert move_out_money(settled).settlement is None
 
 
+def test_a_settlement_is_not_dated_before_its_final_bill(billing, ub_users):
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=datetime.date(2026, 11, 1))
+    referral = UtilityCollectionReferral.objects.get(account=a1)
+    assert referral.referred_on == billing["runs"][0].bill_date
+    applied = UtilityTransaction.objects.filter(account=a1, kind="deposit_applied")
+    assert {m.transaction_date for m in applied} == {billing["runs"][0].bill_date}
+
+
 def test_settling_now_is_refused_before_the_final_bill_and_to_the_run_approver(billing, ub_users):
     a1, a2 = billing["accounts"]["A1"], billing["accounts"]["A2"]
     with pytest.raises(ValidationError, match="only a closed account"):
@@ -494,3 +503,20 @@ def test_an_owner_left_without_service_at_a_tenant_move_out_says_what_to_do(bill
     assert exception.reason == "owner_standby"
     assert f"Tenant account {a1.number} moved out on 11/20/2026" in exception.detail
     assert "Move the owner in again" in exception.detail
+
+
+def test_utility_ar_reconciles_fund_by_fund(billing, ub_users, django_assert_max_num_queries):
+    from utility_billing.queries.subledger import utility_ar_controls
+
+    a1 = _closed_after_its_last_bill(billing, ub_users)
+    pay(billing["accounts"]["A2"].number, "100.00", key="p-a2", actor=ub_users["clerk"], on=PAY_DAY)
+    settle_account_now(a1, actor=ub_users["tech"], on_date=SETTLE_DAY)
+    pay(a1.number, "30.00", key="p-a1", actor=ub_users["clerk"], on=SETTLE_DAY)
+    _void(a1.number, "p-a1", users=ub_users)
+    with django_assert_max_num_queries(2 + 2 * 3):
+        rows = utility_ar_controls(SETTLE_DAY)
+    assert [row.account.number for row in rows] == list(CONTROLS)
+    assert all(row.difference == 0 for row in rows), rows
+    assert all(row.gl_balance != 0 for row in rows)
+    total = _row(Subledger.UTILITY_AR, SETTLE_DAY)
+    assert sum(row.gl_balance for row in rows) == total.gl_balance == total.subledger_total

@@ -330,7 +330,8 @@ def settle_account_now(
 ) -> UtilityAccount:
     """Settle a closed account whose final bill has posted and that no run settled (its
     move-out was recorded after the run that billed its last day posted, so no later run
-    selects it): what the run's posting would have done, dated today.
+    selects it): what the run's posting would have done, dated today (or the final
+    bill's date, if that is later).
 
     The entries are prepared by whoever settles and approved by the approver of the final
     bill's run (the approval that fixed the amounts moved), so that approver may not be
@@ -353,6 +354,9 @@ def settle_account_now(
                 f"{account.end_date:%m/%d/%Y}) is not posted yet: the next bill run of its "
                 "cycle bills and settles it."
             )
+        # Not before the final bill's own date: the deposit applies to that bill, and
+        # the ledger shows the bill before what settles it.
+        on_date = max(on_date, bill.run.bill_date)
         approver = bill.run.approved_by
         if approver is not None and approver.pk == actor.pk:
             raise ValidationError(

@@ -520,3 +520,18 @@ def test_utility_ar_reconciles_fund_by_fund(billing, ub_users, django_assert_max
     assert all(row.gl_balance != 0 for row in rows)
     total = _row(Subledger.UTILITY_AR, SETTLE_DAY)
     assert sum(row.gl_balance for row in rows) == total.gl_balance == total.subledger_total
+
+
+def test_a_voided_payment_is_not_on_the_next_bill_as_a_payment(ub_users):
+    from utility_billing.queries.bill_documents import bill_documents
+
+    billing = billed(ub_users)
+    a1 = billing["accounts"]["A1"]
+    pay(a1.number, "100.00", key="paid", actor=ub_users["clerk"], on=PAY_DAY)
+    pay(a1.number, "20.00", key="returned", actor=ub_users["clerk"], on=PAY_DAY)
+    _void(a1.number, "returned", users=ub_users, on=PAY_DAY)
+    run = post_second_run(billing, ub_users)
+
+    document = bill_documents([Bill.objects.get(run=run, account=a1).pk])[0]
+    # The returned check is not a payment received: 100.00 was paid, not 120.00.
+    assert (document.summary.payments, document.summary.other) == (D("-100.00"), 0)

@@ -104,7 +104,8 @@ class BillDocument:
 
 
 # Per bill: the date of the account's previous posted bill, the balance as of it, and the
-# payments and other movements dated after it, up to this bill's date (this bill's own
+# payments (net of payments voided: a returned check is no payment) and other movements
+# dated after it, up to this bill's date (this bill's own
 # charges apart). '-infinity' stands for "no bill before": everything counts as since.
 SUMMARY_SQL = """
 WITH b AS (
@@ -129,10 +130,10 @@ SELECT p.id, p.last_bill_date,
            WHERE t.transaction_date <= COALESCE(p.last_bill_date, '-infinity')), 0),
        COALESCE(SUM(t.amount) FILTER (
            WHERE t.transaction_date > COALESCE(p.last_bill_date, '-infinity')
-             AND t.kind = 'payment'), 0),
+             AND t.kind IN ('payment', 'payment_void')), 0),
        COALESCE(SUM(t.amount) FILTER (
            WHERE t.transaction_date > COALESCE(p.last_bill_date, '-infinity')
-             AND t.kind <> 'payment'), 0)
+             AND t.kind NOT IN ('payment', 'payment_void')), 0)
   FROM p
   LEFT JOIN utility_billing_utilitytransaction t
     ON t.account_id = p.account_id AND t.transaction_date <= p.bill_date

@@ -120,6 +120,7 @@ def role_matrix_samples(clerk) -> dict:
     return {
         "cashiering:session_detail": {"pk": session.pk},
         "cashiering:session_close": {"pk": session.pk},
+        "cashiering:session_verify": {"pk": session.pk},
         "cashiering:receipt_detail": {"pk": receipt.pk},
         "cashiering:receipt_print": {"pk": receipt.pk},
         "cashiering:receipt_void": {"pk": receipt.pk},

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
-from cashiering.models import CountLineKind
+from cashiering.models.counts import denomination_label
 from cashiering.services.closing import (
     DENOMINATIONS,
     MAX_QUANTITY,
@@ -17,14 +17,6 @@ from millbrae_finance.money import ZERO
 
 # Blank rows for checks the expected list does not have.
 SPARE_CHECK_ROWS = 3
-
-
-def _label(kind: str, value: Decimal) -> str:
-    if kind == CountLineKind.BILL:
-        return f"${value:,.0f} bills"
-    if value >= 1:
-        return "$1 coins"
-    return f"{int(value * 100)}¢ coins"
 
 
 def _money(label: str) -> forms.DecimalField:
@@ -56,7 +48,7 @@ class CloseCountForm(forms.Form):
         for kind, value in DENOMINATIONS:
             name = denomination_key(kind, value)
             self.fields[name] = forms.IntegerField(
-                label=_label(kind, value),
+                label=denomination_label(kind, value),
                 required=False,
                 min_value=0,
                 max_value=MAX_QUANTITY,

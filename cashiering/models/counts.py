@@ -23,6 +23,15 @@ class CountLineKind(models.TextChoices):
     CHECK = "check", "Check"
 
 
+def denomination_label(kind: str, value: Decimal) -> str:
+    """ "$20 bills", "$1 coins", "25¢ coins"."""
+    if kind == CountLineKind.BILL:
+        return f"${value:,.0f} bills"
+    if value >= 1:
+        return f"${value:,.0f} coins"
+    return f"{int(value * 100)}¢ coins"
+
+
 @track()
 class SessionCount(models.Model):
     """One count a session, made in the step that closes it."""
@@ -133,6 +142,10 @@ class SessionCountLine(models.Model):
         ]
 
     def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
+
+    @property
+    def label(self) -> str:
         if self.kind == CountLineKind.CHECK:
-            return f"Check {self.check_number}: {self.amount}"
-        return f"{self.quantity} x {self.denomination}"
+            return f"Check {self.check_number}"
+        return denomination_label(self.kind, self.denomination)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/", sessions.session_list, name="session_list"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
     path("sessions/<int:pk>/close/", sessions.session_close, name="session_close"),
+    path("sessions/<int:pk>/verify/", sessions.session_verify, name="session_verify"),
     path("receipts/<int:pk>/", sessions.receipt_detail, name="receipt_detail"),
     path("receipts/<int:pk>/void/", sessions.receipt_void, name="receipt_void"),
     path("receipts/<int:pk>/print/", sessions.receipt_print, name="receipt_print"),

@@ -57,6 +57,15 @@ class CashSession(models.Model):
         max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The sign-off of a closed, counted session: a lead or the supervisor, never the clerk.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = CashSessionQuerySet.as_manager()
 
@@ -81,6 +90,14 @@ class CashSession(models.Model):
                 condition=Q(status="open", closed_at__isnull=True)
                 | (~Q(status="open") & Q(closed_at__isnull=False)),
                 name="cashiering_cashsession_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="verified", verified_by__isnull=False, verified_at__isnull=False)
+                    & ~Q(verified_by=models.F("clerk"))
+                )
+                | (~Q(status="verified") & Q(verified_by__isnull=True, verified_at__isnull=True)),
+                name="cashiering_cashsession_verified_by_other",
             ),
         ]
 

@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cashiering.documents import SIZES, receipt_pdf
+from cashiering.forms.closing import CloseCountForm
 from cashiering.forms.counter import OpenSessionForm, VoidForm
+from cashiering.models import SessionCount
 from cashiering.queries.sessions import (
     OVERSEERS,
     drawers_with_sessions,
@@ -18,8 +20,9 @@ from cashiering.queries.sessions import (
     session_for,
     sessions_for,
 )
+from cashiering.services.closing import VERIFIERS, close_and_count, verify_session
 from cashiering.services.receipts import record_receipt_print
-from cashiering.services.sessions import CASHIERS, close_session, open_session
+from cashiering.services.sessions import CASHIERS, open_session
 from cashiering.services.voids import void_receipt
 from millbrae_finance.roles import has_role, role_required
 from millbrae_finance.view_helpers import add_service_errors
@@ -62,24 +65,68 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = session_for(pk, request.user)
+    count = SessionCount.objects.filter(session=session).select_related("journal_entry").first()
     context = {
         "expected": expected_in_drawer(session),
         "session": session,
+        "count": count,
+        "count_lines": list(count.lines.all()) if count else [],
         "may_close": session.is_open and session.clerk_id == request.user.pk,
+        "may_verify": (
+            session.status == "closed"
+            and count is not None
+            and has_role(request.user, *VERIFIERS)
+            and request.user.pk not in (session.clerk_id, count.counted_by_id)
+        ),
     }
     return render(request, "cashiering/session_detail.html", context)
 
 
 @role_required(CASHIERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Count the drawer and close the session: the cash by denomination, the checks, the
+    card and money-order totals; the over/short posts in the same step."""
+    session = session_for(pk, request.user)
+    if session.clerk_id != request.user.pk:
+        raise PermissionDenied("A clerk closes only their own session.")
+    if not session.is_open:
+        messages.info(request, f"Session {session.pk} is already closed.")
+        return redirect("cashiering:session_detail", pk=session.pk)
+    expected = expected_in_drawer(session)
+    # A count left all blank is an empty drawer: the form is bound on any POST.
+    data = request.POST if request.method == "POST" else None
+    form = CloseCountForm(data, expected_checks=expected["checks"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = close_and_count(session, spec=form.spec(), actor=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error, aliases=form.error_aliases())
+        else:
+            if count.over_short:
+                word = "over" if count.over_short > 0 else "short"
+                messages.warning(
+                    request,
+                    f"Session {session.pk} is closed, {word} {abs(count.over_short):,.2f}.",
+                )
+            else:
+                messages.success(request, f"Session {session.pk} is closed and balances.")
+            return redirect("cashiering:session_detail", pk=session.pk)
+    context = {"session": session, "expected": expected, "form": form}
+    return render(request, "cashiering/session_close.html", context)
+
+
+@role_required(VERIFIERS)
+@require_POST
+def session_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead or the supervisor signs off a closed, counted session."""
     session = session_for(pk, request.user)
     try:
-        close_session(session, actor=request.user)
+        verify_session(session, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Session {session.pk} on {session.drawer.code} is closed.")
+        messages.success(request, f"Session {session.pk} on {session.drawer.code} is verified.")
     return redirect("cashiering:session_detail", pk=session.pk)
 
 

@@ -93,12 +93,14 @@ OBJECTS = [
     ("5610", "Capital outlay", E),
     ("5710", "Bank and merchant fees", E),
     ("5720", "Uncollectible accounts", E),
+    # A drawer counted over or short at the close (cashiering).
+    ("5990", "Cash over and short", E),
 ]
 # Balance-sheet accounts every fund has, in the non-departmental department.
 EVERY_FUND = ["1010", "1310", "2010", "2110", "3100"]
 ACCOUNTS = {
     "101": {
-        "0000": ["1015", "1020", "1120", "1130", "4110", "4210", "4810"],
+        "0000": ["1015", "1020", "1120", "1130", "4110", "4210", "4810", "5990"],
         "1100": ["4510", "4910", "4920", "5110", "5210", "5220", "5310", "5710", "5720"],
         "1200": ["5110", "5310"],
         "2100": ["4610", "4620", "5110", "5310"],

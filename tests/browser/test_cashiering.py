@@ -1,7 +1,8 @@
 """The counter in headless Chromium, by keyboard: a clerk opens a drawer, finds an account
 by typing part of its street, adds it with the arrow key and Enter, pays with cash and a
 check, double-clicks Post and gets one receipt; a lead approves its void on the clerk's
-screen."""
+screen; the clerk then counts and closes the drawer by keyboard (a dollar short) and a
+lead verifies it."""
 
 import datetime
 
@@ -9,9 +10,9 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from cashiering.models import Receipt
+from cashiering.models import CashSession, Receipt
 from tests.browser.test_foundation import log_in
-from tests.cashiering.conftest import cash_in_drawers, make_drawer
+from tests.cashiering.conftest import cash_in_drawers, cash_over_short, make_drawer
 from tests.conftest import TEST_PASSWORD
 from tests.utility_billing.conftest import ub_users  # noqa: F401  (a fixture used here)
 from tests.utility_billing.payment_helpers import billed
@@ -34,6 +35,7 @@ def test_a_clerk_takes_a_split_payment_by_keyboard(
 ):
     billing = billed(ub_users, second=True)
     cash_in_drawers()
+    cash_over_short()
     make_drawer("D1")
     a1 = billing["accounts"]["A1"]
 
@@ -80,4 +82,33 @@ def test_a_clerk_takes_a_split_payment_by_keyboard(
     expect(page.locator(".messages")).to_contain_text("Receipt D1-000001 is void.")
     receipt.refresh_from_db()
     assert receipt.is_void
+
+    # Close and balance: the receipt is void, so the drawer should hold the 100.00 float;
+    # the clerk counts 99.00 (four twenties, a ten, a five, four ones) by keyboard.
+    session = CashSession.objects.get()
+    page.goto(f"{live_server.url}/cashiering/sessions/{session.pk}/")
+    page.get_by_role("link", name="Count and close…").click()
+    page.wait_for_url(f"**/cashiering/sessions/{session.pk}/close/")
+    page.get_by_label("$100 bills").focus()
+    for count in ["", "", "4", "1", "1", "", "4"]:  # $100, $50, $20, $10, $5, $2, $1
+        if count:
+            page.keyboard.type(count)
+        page.keyboard.press("Tab")
+    expect(page.locator("[data-cash-total]")).to_have_text("$99.00")
+    screenshot(page, "cashiering-close")
+    page.get_by_label("$1 bills").press("Enter")
+    expect(page.locator(".messages")).to_contain_text("is closed, short 1.00")
+    expect(page.get_by_role("heading", name="Counted against expected")).to_be_visible()
+    expect(page.get_by_role("button", name="Verify the count")).to_have_count(0)
+    screenshot(page, "cashiering-session-closed")
+
+    page.context.clear_cookies()
+    log_in(page, live_server, "ub_senior")
+    page.goto(f"{live_server.url}/cashiering/sessions/{session.pk}/")
+    page.get_by_role("button", name="Verify the count").click()
+    expect(page.locator(".messages")).to_contain_text("is verified")
+    screenshot(page, "cashiering-session-verified")
+    session.refresh_from_db()
+    assert (session.status, session.verified_by.username) == ("verified", "ub_senior")
+    assert session.count.over_short == -1
     assert not page.problems

@@ -37,6 +37,27 @@ def cash_in_drawers() -> Account:
     return create_account(fund=fund, department=department, object_code=code)
 
 
+def cash_over_short() -> Account:
+    """101-0000-5990, where a drawer counted over or short posts (the demo chart has it)."""
+    from cashiering.services.closing import CASH_OVER_SHORT
+    from ledger.models import AccountType, Department, Fund, ObjectCode
+    from ledger.services import create_account
+
+    existing = Account.objects.filter(number=CASH_OVER_SHORT).first()
+    if existing is not None:
+        return existing
+    cash_in_drawers()
+    code, _ = ObjectCode.objects.get_or_create(
+        code="5990",
+        defaults={"name": "Cash over and short", "account_type": AccountType.EXPENDITURE},
+    )
+    return create_account(
+        fund=Fund.objects.get(code="101"),
+        department=Department.objects.get(code="0000"),
+        object_code=code,
+    )
+
+
 def make_drawer(code: str = "D1") -> Drawer:
     return Drawer.objects.create(code=code, name=f"Counter {code}")
 
@@ -59,6 +80,7 @@ def counter(ub_users, pay_day):  # noqa: F811
     clerk's open session on drawer D1."""
     billing = billed(ub_users, second=True)
     cash_in_drawers()
+    cash_over_short()
     session = make_session(ub_users["clerk"])
     return {"billing": billing, "session": session, "users": ub_users}
 
@@ -98,6 +120,7 @@ def role_matrix_samples(clerk) -> dict:
     return {
         "cashiering:session_detail": {"pk": session.pk},
         "cashiering:session_close": {"pk": session.pk},
+        "cashiering:session_verify": {"pk": session.pk},
         "cashiering:receipt_detail": {"pk": receipt.pk},
         "cashiering:receipt_print": {"pk": receipt.pk},
         "cashiering:receipt_void": {"pk": receipt.pk},

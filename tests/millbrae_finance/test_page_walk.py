@@ -50,6 +50,7 @@ NOT_IN_THE_DEMO = {
     # and the browser test open them.
     "cashiering:session_detail",
     "cashiering:session_close",
+    "cashiering:session_verify",
     "cashiering:receipt_detail",
     "cashiering:receipt_print",
     "cashiering:receipt_void",

@@ -47,7 +47,7 @@ POST_ONLY: set[str] = {
     "utility_billing:adjustment_reject",
     "utility_billing:account_note_create",
     "utility_billing:account_settle",
-    "cashiering:session_close",
+    "cashiering:session_verify",
     "cashiering:cart_add",
     "cashiering:cart_remove",
 }

@@ -214,6 +214,7 @@ def _owner_server_connection():
 def on_database(name: str):
     """This thread's connection reopened on another database of the same server for the
     block (its role unchanged), then on the test database again."""
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
     if connection.in_atomic_block:
@@ -221,11 +222,15 @@ def on_database(name: str):
     original = connection.settings_dict
     connection.close()
     connection.settings_dict = {**original, "NAME": name}
+    # Content type ids are the database's: the demo, seeded from another xdist worker's
+    # test database, may number them otherwise. The cache of them is per process.
+    ContentType.objects.clear_cache()
     try:
         yield
     finally:
         connection.close()
         connection.settings_dict = original
+        ContentType.objects.clear_cache()
 
 
 def _copy_database(source: str, target: str) -> None:

@@ -41,7 +41,9 @@ def due(ar_fees, ar_users):
         )
 
 
-def start_worker(worker_id: str) -> subprocess.Popen:
+def start_worker(worker_id: str, *, own_group: bool = False) -> subprocess.Popen:
+    """A `db_worker` on this test's database; with `own_group`, in a process group of its
+    own, so that a kill of the group reaches the processes it starts (a PDF pool)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -57,6 +59,7 @@ def start_worker(worker_id: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=own_group,
     )
 
 

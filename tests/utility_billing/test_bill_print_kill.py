@@ -6,18 +6,20 @@ the rest, and is the file a worker that never stopped makes."""
 import io
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
 from millbrae_finance.jobs import Job, JobState, is_abandoned
 from tests.jobs_helpers import run_queued_jobs
-from tests.processes import program_env
-from tests.receivables.test_penalty_jobs import raw_connection, stop, wait_until, waiting_on_a_lock
+from tests.receivables.test_penalty_jobs import (
+    raw_connection,
+    start_worker,
+    stop,
+    wait_until,
+    waiting_on_a_lock,
+)
 from tests.utility_billing.billing_helpers import (
     BILL_DATE,
     PERIOD_END,
@@ -28,27 +30,6 @@ from utility_billing.models import BillPrintFile, BillPrintPart, BillRunStatus
 from utility_billing.services.bill_runs import approve_bill_run, start_bill_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def start_worker_group(worker_id: str) -> subprocess.Popen:
-    """A worker in a process group of its own, so the kill reaches its PDF processes too."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--no-reload",
-            "--no-startup-delay",
-            "--interval=0.1",
-            f"--worker-id={worker_id}",
-        ],
-        cwd=settings.BASE_DIR,
-        env=program_env(test_database=True, PYTHONUNBUFFERED="1"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
 
 
 def test_a_print_file_killed_halfway_keeps_its_chunks_and_finishes(client, ub_users, monkeypatch):
@@ -83,7 +64,7 @@ def test_a_print_file_killed_halfway_keeps_its_chunks_and_finishes(client, ub_us
                 " WHERE print_file_id = %s AND position = 4 FOR UPDATE",
                 [print_file.pk],
             )
-        worker = start_worker_group("first")
+        worker = start_worker("first", own_group=True)
         wait_until(
             lambda: waiting_on_a_lock("utility_billing_billprintchunk"),
             "the worker to keep the last chunk",
@@ -108,7 +89,7 @@ def test_a_print_file_killed_halfway_keeps_its_chunks_and_finishes(client, ub_us
     response = client.post(reverse("utility_billing:bill_run_print", args=[run.pk]))
     assert response.status_code == 302
     assert BillPrintFile.objects.get(run=run).job_id == job.pk
-    worker = start_worker_group("second")
+    worker = start_worker("second", own_group=True)
     try:
         wait_until(lambda: Job.objects.get(pk=job.pk).is_finished, "the print file", [worker])
     finally:

@@ -63,19 +63,28 @@ def pytest_configure(config):
     _allowed_roots[:] = [
         str(REPO),
         str(config._tmp_path_factory.getbasetemp()),
-        # The one file the run's pytest-xdist workers share, in their common folder.
-        str(_demo_seed_lock(config._tmp_path_factory)),
+        # The files the run's pytest-xdist workers share, in their common folder.
+        *(
+            str(_demo_seed_file(config._tmp_path_factory, s))
+            for s in ("lock", "log", "done", "pid")
+        ),
     ]
     if not getattr(sys, "_millbrae_write_guard", False):
         sys.addaudithook(_writes_outside_allowed)
         sys._millbrae_write_guard = True
 
 
+NEEDS_DEMO = pytest.StashKey[bool]()
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked slow (a minute or more) run first: on pytest-xdist the workers then
     share out the short ones around them and finish together, rather than one of them
-    starting the page walk when the others are nearly done."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    starting the page walk when the others are nearly done. The demo's tests run last,
+    slow ones first among them: the demo is seeded beside the other tests meanwhile
+    (demo_seed_started)."""
+    config.stash[NEEDS_DEMO] = any(_uses_demo(item) for item in items)
+    items.sort(key=lambda item: (_uses_demo(item), item.get_closest_marker("slow") is None))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -264,75 +273,194 @@ def _drop_database(name: str) -> None:
         server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def _demo_seed_lock(tmp_path_factory) -> Path:
+def _demo_seed_file(tmp_path_factory, suffix: str) -> Path:
     """A file every pytest-xdist worker of this run sees (the run's shared temporary
-    folder), locked while the demo is seeded or copied."""
+    folder): `lock` is held while the seed is started or copied, `log` is the seeding
+    program's output, `pid` its process id, `done` is written when it has finished
+    (`ok`, or why it failed)."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
-    return root / "demo-seed.lock"
+    return root / f"demo-seed.{suffix}"
 
 
-def _database_exists(name: str) -> bool:
-    with _owner_server_connection() as server:
-        return server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+def _demo_seed_lock(tmp_path_factory) -> Path:
+    return _demo_seed_file(tmp_path_factory, "lock")
+
+
+def _demo_seed_name(test_name: str) -> str:
+    """The run's seed: the test database's name without the xdist worker's suffix."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return (test_name.removesuffix(f"_{worker}") if worker else test_name) + "_demo_seed"
+
+
+# The seeding program: the demo loaded the way `make run` loads it, as the app's role,
+# into the seed database, then ANALYZEd as the owner; the demo users' passwords hashed
+# as the tests hash theirs (fast_password_hashing).
+DEMO_SEED_PROGRAM = """
+import os, sys, traceback
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "millbrae_finance.settings")
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import override_settings
+from millbrae_finance.db_roles import as_owner
+seed, done, hashers = sys.argv[1], sys.argv[2], sys.argv[3:]
+connection.settings_dict["NAME"] = seed
+try:
+    with override_settings(PASSWORD_HASHERS=hashers):
+        call_command("seed_demo", verbosity=1)
+    with as_owner(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    status = "ok"
+except BaseException:
+    status = "failed: " + traceback.format_exc()
+finally:
+    connection.close()
+with open(done + ".part", "w") as out:
+    out.write(status)
+os.replace(done + ".part", done)
+"""
+
+
+def _start_demo_seed(tmp_path_factory, test_name: str) -> None:
+    """Start seeding the run's demo, once per run, in a program of its own beside the
+    tests (the caller holds the lock and has closed its connection). The seed is a copy
+    of this worker's freshly migrated test database, made before any test wrote to it."""
+    import subprocess
+
+    log = _demo_seed_file(tmp_path_factory, "log")
+    if log.exists():
+        return
+    _copy_database(test_name, _demo_seed_name(test_name))
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    with open(log, "w") as out:
+        program = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                DEMO_SEED_PROGRAM,
+                _demo_seed_name(test_name),
+                str(_demo_seed_file(tmp_path_factory, "done")),
+                *FAST_HASHERS,
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _demo_seed_file(tmp_path_factory, "pid").write_text(str(program.pid))
+
+
+def _running(pid: int) -> bool:
+    """The process is alive (a finished child of this worker not yet reaped counts as
+    gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _uses_demo(item) -> bool:
+    return bool({"demo_db", "demo_database"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_seed_started(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """When the run has demo tests, the first worker starts seeding the demo as soon as
+    its test database is migrated: the seed (a minute and a half of a core) then runs
+    beside the other tests, not while a worker waits for it. The demo tests are ordered
+    last (pytest_collection_modifyitems)."""
+    import fcntl
+
+    from django.db import connection
+
+    if not request.config.stash.get(NEEDS_DEMO, False):
+        return
+    with django_db_blocker.unblock(), open(_demo_seed_lock(tmp_path_factory), "a") as lock:
+        connection.close()
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _start_demo_seed(tmp_path_factory, connection.settings_dict["NAME"])
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
-def demo_database(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+def demo_database(
+    demo_seed_started, django_db_setup, django_db_blocker, tmp_path_factory
+) -> Iterator[str]:
     """The whole demo (`manage.py seed_demo`), seeded once per test run into a database of
     its own, committed, with planner statistics; each pytest-xdist worker reads a copy.
 
     The demo is thousands of accounts and two years of reads and bills: seeded inside
     each test's transaction, as the demo tests once did, it cost a minute or more a test,
     and its queries ran without statistics (ANALYZE cannot see into a transaction that
-    has not committed), some of them for minutes. Here it is seeded the way `make run`
-    seeds it, as the app's role, then ANALYZEd as the owner. Tests read it through
-    `demo_db`, each in a transaction rolled back at its end, so none sees another's
-    writes. The seed is a copy of the freshly migrated test database, made before any
-    test wrote to it; the first worker to need the demo seeds it (two minutes of a core),
-    the others wait for it under a file lock and copy it (seconds): seeding it on every
-    worker at once cost each of them the whole seed on a machine of two cores."""
+    has not committed), some of them for minutes. Here a program of its own seeds it the
+    way `make run` seeds it, as the app's role, then ANALYZEs it as the owner
+    (DEMO_SEED_PROGRAM), started at the beginning of the run (demo_seed_started). Tests
+    read it through `demo_db`, each in a transaction rolled back at its end, so none sees
+    another's writes. The seed database is dropped at the end of the run
+    (pytest_sessionfinish)."""
     import fcntl
 
-    from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import override_settings
-
-    from millbrae_finance.db_roles import as_owner
 
     test_name = connection.settings_dict["NAME"]
     name = test_name + DEMO_DATABASE_SUFFIX
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    # The run's seed: the test database's name without the worker's suffix.
-    seed = (test_name.removesuffix(f"_{worker}") if worker else test_name) + "_demo_seed"
+    done = _demo_seed_file(tmp_path_factory, "done")
     lock_path = _demo_seed_lock(tmp_path_factory)
+    deadline = time.monotonic() + 30 * 60
+    pid = int(_demo_seed_file(tmp_path_factory, "pid").read_text())
+    while not done.exists():
+        if time.monotonic() > deadline:
+            pytest.fail("The demo seed did not finish in 30 minutes.")
+        if not _running(pid) and not done.exists():
+            log = _demo_seed_file(tmp_path_factory, "log").read_text()
+            pytest.fail(f"The demo seed stopped before it finished:\n{log[-4000:]}")
+        time.sleep(0.5)
+    status = done.read_text()
+    if status != "ok":
+        log = _demo_seed_file(tmp_path_factory, "log").read_text()
+        pytest.fail(f"The demo seed failed:\n{status}\n{log[-4000:]}")
     with django_db_blocker.unblock(), open(lock_path, "a") as lock:
         connection.close()
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not _database_exists(seed):
-                _copy_database(test_name, seed)
-                # The demo users' passwords hashed as the tests hash theirs
-                # (fast_password_hashing).
-                with on_database(seed), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-                    call_command("seed_demo", verbosity=0)
-                with on_database(seed), as_owner(), connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
-            _copy_database(seed, name)
+            _copy_database(_demo_seed_name(test_name), name)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     yield name
-    with django_db_blocker.unblock(), open(lock_path, "a") as lock:
+    with django_db_blocker.unblock():
         connection.close()
         _drop_database(name)
-        # The last worker done with the demo drops the seed; a worker needing it later
-        # would seed it again.
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            _drop_database(seed)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def pytest_sessionfinish(session):
+    """The run's demo seed is dropped once, by the process that ran the session (the
+    pytest-xdist controller, or pytest alone), after every worker has finished with it;
+    a seed still running (a run cut short) is stopped first."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    factory = session.config._tmp_path_factory
+    log = _demo_seed_file(factory, "log")
+    if not log.exists():
+        return
+    from django.conf import settings
+    from psycopg import sql
+
+    seed = settings.DATABASES["default"]["TEST"]["NAME"] + "_demo_seed"
+    with _owner_server_connection() as server:
+        server.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(seed))
+        )
 
 
 @pytest.fixture

@@ -132,15 +132,22 @@ SCREENSHOTS = {
 }
 
 
+# The walk is shared out in this many parts, each a test of its own, so that pytest-xdist's
+# workers walk it side by side: whole, it was the suite's longest test.
+WALK_PARTS = 3
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("part", range(WALK_PARTS))
 def test_every_page_has_no_serious_or_critical_accessibility_violation(
-    browser, live_server, screenshot
+    browser, live_server, screenshot, part
 ):
     users = {role: make_user(role) for role in Role}
     users[None] = make_user(None, username="no_role")
     pages = pages_to_check(users)
     paid_citation(users)
     assert len(pages) > 70, "the walk should reach every page of the app"
+    pages = pages[part::WALK_PARTS]
 
     contexts = {}
     found: list[str] = []

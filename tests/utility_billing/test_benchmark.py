@@ -1,5 +1,5 @@
-"""The utility account search and account page workloads run end to end (quick) and
-report their figures.
+"""The utility workloads (account search, account page, bill run, bill PDFs) run end to
+end (quick) and report their figures.
 
 Run as `manage.py benchmark` in a subprocess, as a developer runs it. Timings are never
 asserted: they depend on the machine.
@@ -30,6 +30,10 @@ from django.conf import settings
                 "utility_account_page_p95": "trivial_page_p95",
                 "utility_account_page_p50": "trivial_page_p50",
             },
+        ),
+        (
+            "bill_run",
+            {"bill_run": "copy_rows", "bill_run_compute": "copy_rows"},
         ),
         (
             "bill_pdf",

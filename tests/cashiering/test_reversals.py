@@ -322,3 +322,22 @@ def test_the_database_refuses_a_second_return_of_a_check(split_by_check):
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         ReturnedCheck.objects.filter(pk=returned.pk).update(amount=D("-1"))
+
+
+@pytest.mark.django_db
+def test_the_policy_is_one_row_of_data():
+    from cashiering.models import CashieringPolicy
+    from cashiering.services.reversals import current_policy
+
+    policy = current_policy()
+    assert (policy.no_checks_days, policy.nsf_fee_code) == (365, "RETURNED-CHECK")
+    CashieringPolicy.objects.all().delete()
+    CashieringPolicy.objects.create(no_checks_days=30, nsf_fee_code="NSF")
+    assert current_policy().no_checks_days == 30
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cashiering_cashieringpolicy (singleton, no_checks_days, nsf_fee_code) "
+            "VALUES (true, 10, 'X')"
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CashieringPolicy.objects.update(no_checks_days=0)

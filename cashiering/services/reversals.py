@@ -118,6 +118,10 @@ def _reverse(receipt: Receipt, reason: str, actor: AbstractBaseUser) -> ReceiptR
                 {"reason": f"Item {item.line} ({item.description}) cannot be reversed here."}
             )
     today = timezone.localdate()
+    # Every line of the receipt's entry the other way, the cash side included: the money
+    # goes back to the customer from the cash the receipt brought in (cash in drawers,
+    # where it stays until a deposit moves it). The closed session's count is its own
+    # row and is not touched: the drawer held what it held at the close.
     lines = [
         LineSpec(line.account, -line.amount, f"Reversal: {line.memo}"[:100])
         for line in JournalLine.objects.filter(entry=receipt.journal_entry)

@@ -15,6 +15,7 @@ class CashieringConfig(AppConfig):
             ("Counter", "cashiering:counter"),
             ("Drawers", "cashiering:home"),
             ("Sessions", "cashiering:session_list"),
+            ("Receipts", "cashiering:receipt_list"),
         ):
             register_nav_item(label=label, url_name=url_name, section="Cashiering")
         # A cash entry's source document is its receipt.

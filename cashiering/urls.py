@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cashiering.views import counter, sessions
+from cashiering.views import counter, receipts, sessions
 
 app_name = "cashiering"
 
@@ -13,7 +13,14 @@ urlpatterns = [
     path("sessions/<int:pk>/", sessions.session_detail, name="session_detail"),
     path("sessions/<int:pk>/close/", sessions.session_close, name="session_close"),
     path("sessions/<int:pk>/verify/", sessions.session_verify, name="session_verify"),
+    path("receipts/", receipts.receipt_list, name="receipt_list"),
     path("receipts/<int:pk>/", sessions.receipt_detail, name="receipt_detail"),
     path("receipts/<int:pk>/void/", sessions.receipt_void, name="receipt_void"),
+    path("receipts/<int:pk>/reverse/", receipts.receipt_reverse, name="receipt_reverse"),
+    path(
+        "receipts/<int:pk>/return-check/",
+        receipts.receipt_return_check,
+        name="receipt_return_check",
+    ),
     path("receipts/<int:pk>/print/", sessions.receipt_print, name="receipt_print"),
 ]

@@ -146,6 +146,33 @@ class ReversibleTargetType(PaymentTargetType, Protocol):
         the caller's transaction; once per key (a repeat writes nothing)."""
 
 
+class ReturnedCheckTargetType(PaymentTargetType, Protocol):
+    """A target type whose payer can be charged for a returned (NSF) check. Optional:
+    cashiering charges the fee to the first item reversed whose type has it."""
+
+    def charge_returned_check(
+        self,
+        reference: str,
+        *,
+        fee_code: str,
+        as_of: dt.date,
+        receipt: str,
+        check_number: str,
+        no_checks_until: dt.date,
+        actor: Any,
+        key: str,
+    ) -> str:
+        """Charge the fee `fee_code` of the fee schedule to whoever pays the target, and
+        flag them "no checks" through `no_checks_until`, inside the caller's transaction
+        (the charge posts its own entry); once per key. Returns what was charged, for
+        the record ("Invoice INV-000123, 25.00, to C000042 Delgado, Carmen")."""
+
+
+def can_charge_returned_check(target_type: PaymentTargetType) -> bool:
+    """Whether the payer of this kind of target can be charged a returned-check fee."""
+    return callable(getattr(target_type, "charge_returned_check", None))
+
+
 def can_reverse(target_type: PaymentTargetType) -> bool:
     """Whether payments to this kind of target can be voided."""
     return callable(getattr(target_type, "reverse_payment", None))

@@ -5,17 +5,27 @@ from cashiering.models.receipts import (
     ReceiptTender,
     TenderKind,
 )
+from cashiering.models.reversals import (
+    CashieringPolicy,
+    ReceiptReversal,
+    ReturnedCheck,
+    ReturnedCheckShare,
+)
 from cashiering.models.sessions import CashSession, Drawer, SessionStatus
 
 __all__ = [
     "BILLS",
     "COINS",
     "CashSession",
+    "CashieringPolicy",
     "CountLineKind",
     "Drawer",
     "Receipt",
     "ReceiptItem",
+    "ReceiptReversal",
     "ReceiptTender",
+    "ReturnedCheck",
+    "ReturnedCheckShare",
     "SessionCount",
     "SessionCountLine",
     "SessionStatus",

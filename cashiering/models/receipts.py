@@ -88,6 +88,11 @@ class Receipt(models.Model):
     def is_void(self) -> bool:
         return self.voided_at is not None
 
+    @property
+    def is_reversed(self) -> bool:
+        """Reversed by a supervisor after its session closed (a ReceiptReversal row)."""
+        return hasattr(self, "reversal")
+
 
 @track()
 class ReceiptItem(models.Model):

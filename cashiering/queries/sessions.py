@@ -71,7 +71,7 @@ def session_for(pk: int, user: AbstractBaseUser) -> CashSession:
 def receipt_for(pk: int, user: AbstractBaseUser) -> Receipt:
     """A receipt with its items and tenders, if the user may read it; else 404."""
     rows = Receipt.objects.select_related(
-        "drawer", "session", "created_by", "void_approved_by"
+        "drawer", "session", "created_by", "void_approved_by", "reversal__reversed_by"
     ).prefetch_related(
         Prefetch("items", queryset=ReceiptItem.objects.order_by("line")),
         Prefetch("tenders", queryset=ReceiptTender.objects.order_by("id")),

@@ -1,13 +1,12 @@
-"""Opening and closing a clerk's session on a drawer."""
+"""Opening a clerk's session on a drawer (closing it is counting it: services/closing.py)."""
 
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from cashiering.models import CashSession, Drawer, SessionStatus
+from cashiering.models import CashSession, Drawer
 from millbrae_finance.money import CENT
 from millbrae_finance.roles import Role, has_role
 
@@ -43,19 +42,3 @@ def open_session(drawer: Drawer, *, opening_float: Decimal, actor: AbstractBaseU
         raise ValidationError(
             {"drawer": "A session is already open for you or this drawer."}
         ) from None
-
-
-def close_session(session: CashSession, *, actor: AbstractBaseUser) -> CashSession:
-    """Close the actor's own open session: no more receipts are taken in it."""
-    with transaction.atomic(durable=True):
-        # Drawer, then session: the order a receipt locks them in.
-        Drawer.objects.select_for_update().get(pk=session.drawer_id)
-        session = CashSession.objects.select_for_update().get(pk=session.pk)
-        if session.clerk_id != actor.pk:
-            raise PermissionDenied("A clerk closes only their own session.")
-        if session.status != SessionStatus.OPEN:
-            raise ValidationError({"session": "The session is already closed."})
-        session.status = SessionStatus.CLOSED
-        session.closed_at = timezone.now()
-        session.save(update_fields=["status", "closed_at"])
-        return session

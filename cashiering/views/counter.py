@@ -48,7 +48,7 @@ def counter(request: HttpRequest) -> HttpResponse:
         # Post's request empties the cart would save the cart it read back over the empty
         # one, and the next customer would find the last one's items.
         if not request.htmx:
-            _keep_amounts(request, form, cart)
+            _keep_amounts(request, request.POST, cart)
         if action == "post" and form.is_valid():
             try:
                 receipt = post_receipt(
@@ -69,10 +69,12 @@ def counter(request: HttpRequest) -> HttpResponse:
     return render(request, "cashiering/counter.html", context)
 
 
-def _keep_amounts(request: HttpRequest, form: ReceiptForm, cart: list[dict]) -> None:
+def _keep_amounts(request: HttpRequest, data, cart: list[dict]) -> None:
     """The amounts typed are kept in the cart, so a search or an added item keeps them."""
     for index, item in enumerate(cart):
-        raw = form.data.get(f"amount_{index}", "").strip()
+        if f"amount_{index}" not in data:
+            continue
+        raw = data.get(f"amount_{index}", "").strip()
         try:
             item["amount"] = str(Decimal(raw).quantize(Decimal("0.01"))) if raw else ""
         except InvalidOperation:
@@ -114,12 +116,18 @@ def _add_errors(form: ReceiptForm, error: ValidationError) -> None:
 @role_required(CASHIERS)
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
-    """Add a target the search found to the cart, with what is due as its amount."""
+    """Add a target the search found to the cart, with what is due as its amount. The
+    result's button submits the receipt form here ("add" is "<kind>|<reference>"), so
+    the amounts already typed in the cart come along and are kept."""
     if open_session_of(request.user) is None:
         raise PermissionDenied("Open a session first.")
-    kind = request.POST.get("kind", "")
-    reference = request.POST.get("reference", "").replace("\x00", "").strip()
+    kind, _, reference = request.POST.get("add", "").partition("|")
+    if not reference:  # the older shape: two fields
+        kind = request.POST.get("kind", "")
+        reference = request.POST.get("reference", "")
+    reference = reference.replace("\x00", "").strip()
     cart = _cart(request)
+    _keep_amounts(request, request.POST, cart)
     try:
         matches = payment_target_type(kind).find(reference, limit=SEARCH_LIMIT)
     except LookupError:

@@ -10,6 +10,7 @@ from cashiering.documents import SIZES, receipt_pdf
 from cashiering.forms.closing import CloseCountForm
 from cashiering.forms.counter import OpenSessionForm, VoidForm
 from cashiering.models import SessionCount
+from cashiering.queries.receipts import after_close_actions
 from cashiering.queries.sessions import (
     OVERSEERS,
     drawers_with_sessions,
@@ -134,7 +135,12 @@ def session_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
     receipt = receipt_for(pk, request.user)
-    context = {"receipt": receipt, "sizes": SIZES, "may_void": may_void(receipt, request.user)}
+    context = {
+        "receipt": receipt,
+        "sizes": SIZES,
+        "may_void": may_void(receipt, request.user),
+        **after_close_actions(receipt, request.user),
+    }
     return render(request, "cashiering/receipt_detail.html", context)
 
 

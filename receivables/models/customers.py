@@ -1,12 +1,15 @@
 """The customer master every module shares (utility accounts, invoices, citations and
 receipts all belong to a customer), and the merge of a duplicate into its survivor."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from millbrae_finance.audit_tracking import track
 
@@ -54,6 +57,10 @@ class Customer(models.Model):
     do_not_accept_checks = models.BooleanField(
         default=False, help_text="Returned checks: take cash, card or money order only."
     )
+    # The last day the flag holds (a returned check sets it some days ahead, a period kept
+    # as data in cashiering's policy); none: until someone clears it. After it, checks
+    # are taken again without anyone having to remember to clear the flag.
+    no_checks_until = models.DateField("no checks through", null=True, blank=True)
     is_active = models.BooleanField(default=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
@@ -102,6 +109,15 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    def refuses_checks(self, on_date: datetime.date | None = None) -> bool:
+        """Whether the counter refuses this customer's checks on the day: flagged, and
+        the flag's end date (if any) not yet past."""
+        if not self.do_not_accept_checks:
+            return False
+        if self.no_checks_until is None:
+            return True
+        return self.no_checks_until >= (on_date or timezone.localdate())
 
     @property
     def number(self) -> str:

@@ -40,11 +40,20 @@ CUSTOMER_NUMBER = re.compile(r"^C?0*(\d{1,9})$", re.IGNORECASE)
 
 
 def _warnings(customer: Customer | None) -> tuple[str, ...]:
-    return (CHECKS_WARNING,) if customer is not None and customer.do_not_accept_checks else ()
+    # A flag with an end date that has passed no longer refuses checks.
+    return (CHECKS_WARNING,) if customer is not None and customer.refuses_checks() else ()
 
 
 def _customer_label(customer: Customer | None, fallback: str = "") -> str:
     return f"{customer.number} {customer.name}" if customer is not None else fallback
+
+
+def charge_returned_check_to(customer: Customer, **kwargs) -> str:
+    """The registry's `charge_returned_check` for any target whose payer is `customer`."""
+    from receivables.services.returned_checks import charge_returned_check
+
+    invoice = charge_returned_check(customer, **kwargs)
+    return f"Invoice {invoice.number}, {invoice.total:,.2f}, to {_customer_label(customer)}"
 
 
 def _open_invoices():
@@ -177,6 +186,10 @@ class _DocumentTarget:
             journal_entry=journal_entry,
             same_target=lambda movement: self._names(reference, movement),
         )
+
+    def charge_returned_check(self, reference: str, **kwargs) -> str:
+        """A returned check that paid this document: the fee to its customer."""
+        return charge_returned_check_to(self._document(reference).customer, **kwargs)
 
 
 class InvoiceTarget(_DocumentTarget):
@@ -344,6 +357,10 @@ class CustomerBalanceTarget:
             journal_entry=journal_entry,
             same_target=lambda movement: movement.customer_id == customer.pk,
         )
+
+    def charge_returned_check(self, reference: str, **kwargs) -> str:
+        """A returned check that paid this customer's balance: the fee to the customer."""
+        return charge_returned_check_to(_customer_for(reference), **kwargs)
 
 
 class FeeTarget:

@@ -115,7 +115,10 @@ def role_matrix_samples(clerk) -> dict:
             amount=D("12.50"),
         )
         ReceiptTender.objects.create(
-            receipt=receipt, kind="cash", amount=D("20.00"), change_given=D("7.50")
+            receipt=receipt, kind="cash", amount=D("20.00"), change_given=D("12.50")
+        )
+        ReceiptTender.objects.create(
+            receipt=receipt, kind="check", amount=D("5.00"), check_number="101"
         )
     return {
         "cashiering:session_detail": {"pk": session.pk},
@@ -124,4 +127,6 @@ def role_matrix_samples(clerk) -> dict:
         "cashiering:receipt_detail": {"pk": receipt.pk},
         "cashiering:receipt_print": {"pk": receipt.pk},
         "cashiering:receipt_void": {"pk": receipt.pk},
+        "cashiering:receipt_reverse": {"pk": receipt.pk},
+        "cashiering:receipt_return_check": {"pk": receipt.pk},
     }

@@ -84,9 +84,9 @@ def test_a_void_needs_a_lead_who_is_not_the_clerk_and_a_reason(counter):
 def test_after_the_close_the_counter_does_not_void(counter):
     users = counter["users"]
     receipt = _receipt(counter, "10.00")
-    from cashiering.services.sessions import close_session
+    from cashiering.services.closing import CountSpec, close_and_count
 
-    close_session(counter["session"], actor=users["clerk"])
+    close_and_count(counter["session"], spec=CountSpec(), actor=users["clerk"])
     with pytest.raises(ValidationError):
         void_receipt(receipt, reason="late", actor=users["clerk"], approver=users["supervisor"])
 

@@ -135,7 +135,7 @@ class UtilityAccountTarget:
         matches = []
         for account in accounts:
             customer = account.customer
-            warnings = [CHECKS_WARNING] if customer.do_not_accept_checks else []
+            warnings = [CHECKS_WARNING] if customer.refuses_checks() else []
             if account.status not in OPEN_ACCOUNT_STATUSES:
                 warnings.append(f"Account {account.get_status_display().lower()}")
             balance = owed.get(account.pk, ZERO)
@@ -259,6 +259,13 @@ class UtilityAccountTarget:
             actor=actor,
             journal_entry=journal_entry,
         )
+
+    def charge_returned_check(self, reference: str, **kwargs) -> str:
+        """A returned check that paid this account: the fee is billed to the account's
+        customer in receivables (the one payer master), not to the utility account."""
+        from receivables.services.payments import charge_returned_check_to
+
+        return charge_returned_check_to(_account_for(reference).customer, **kwargs)
 
     @staticmethod
     def _repeat(

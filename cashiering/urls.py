@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cashiering.views import counter, sessions
+from cashiering.views import batches, counter, sessions
 
 app_name = "cashiering"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("receipts/<int:pk>/", sessions.receipt_detail, name="receipt_detail"),
     path("receipts/<int:pk>/void/", sessions.receipt_void, name="receipt_void"),
     path("receipts/<int:pk>/print/", sessions.receipt_print, name="receipt_print"),
+    path("batches/", batches.batch_list_view, name="batch_list"),
+    path("batches/new/", batches.batch_create, name="batch_create"),
+    path("batches/account/", batches.batch_account, name="batch_account"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("lockbox/", batches.lockbox_import, name="lockbox_import"),
+    path("lockbox/template/", batches.lockbox_template, name="lockbox_template"),
 ]

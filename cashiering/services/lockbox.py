@@ -100,6 +100,7 @@ class ParsedFile:
         self.control_total: Decimal | None = None
         self.control_count: int | None = None
         self.paid_on: dt.date | None = None
+        self.trailer_line = 0
 
 
 def parse_lockbox_file(content: str, *, today: dt.date) -> ParsedFile:
@@ -148,7 +149,7 @@ def parse_lockbox_file(content: str, *, today: dt.date) -> ParsedFile:
         if total != parsed.control_total or len(parsed.rows) != parsed.control_count:
             parsed.errors.append(
                 [
-                    lines[-1][0] + 1,
+                    parsed.trailer_line,
                     f"The trailer says {parsed.control_count} payments of "
                     f"{parsed.control_total:,.2f}; the file holds {len(parsed.rows)} of "
                     f"{total:,.2f}.",
@@ -159,6 +160,7 @@ def parse_lockbox_file(content: str, *, today: dt.date) -> ParsedFile:
 
 
 def _trailer(parsed: ParsedFile, line: int, fields: list[str], columns: list[str]) -> None:
+    parsed.trailer_line = line
     values = dict(zip(columns, (f.strip() for f in fields), strict=False))
     amount, problem = _amount(values.get("amount", ""))
     count = values.get("check_number", "")

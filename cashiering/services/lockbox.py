@@ -16,8 +16,9 @@ The layout (shown on the import page too, and as a template download):
   separators (84.20).
 - paid_on: the day the bank deposited the payment, YYYY-MM-DD (or MM/DD/YYYY), not in
   the future; one day a file (the bank sends a file a deposit day).
-- An optional trailer, the last row: account_number TOTAL, amount the file's total, and
-  check_number the number of payment rows. When present, the file must agree with it.
+- An optional trailer, the last row: TOTAL, then the file's total, then the number of
+  payments, in the first columns or where the header puts amount and check_number
+  (TOTAL,204.20,2 and TOTAL,204.20,,2, both read). When present, the file must agree.
 
 Every row is checked before anything is written: a file with any bad row is refused
 whole, each bad row listed by its line (the header is line 1) with the reason; nothing
@@ -160,13 +161,14 @@ def parse_lockbox_file(content: str, *, today: dt.date) -> ParsedFile:
 
 
 def _trailer(parsed: ParsedFile, line: int, fields: list[str], columns: list[str]) -> None:
+    # Read by position, whatever the header's order: after TOTAL, the two values given.
     parsed.trailer_line = line
-    values = dict(zip(columns, (f.strip() for f in fields), strict=False))
-    amount, problem = _amount(values.get("amount", ""))
-    count = values.get("check_number", "")
+    values = [f.strip() for f in fields[1:] if f.strip()]
+    amount, problem = _amount(values[0]) if values else (None, "blank")
+    count = values[1] if len(values) == 2 else ""
     if problem or not (count.isascii() and count.isdigit()):
         parsed.errors.append(
-            [line, "The trailer is TOTAL, the file's total, and the number of payments."]
+            [line, "The trailer is TOTAL, then the file's total, then the number of payments."]
         )
         return
     parsed.control_total, parsed.control_count = amount, int(count)

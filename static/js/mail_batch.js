@@ -80,6 +80,20 @@
     }
     return row;
   }
+  // Alt+S saves, Alt+P posts, from anywhere on the page (the buttons' access keys,
+  // handled here so every browser does the same, and only once).
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    var key = event.key.toLowerCase();
+    var button = form.querySelector('button[accesskey="' + (key === "p" || key === "s" ? key : "-") + '"]');
+    if (!button) {
+      return;
+    }
+    event.preventDefault();
+    form.requestSubmit(button);
+  });
   form.addEventListener("keydown", function (event) {
     var input = event.target;
     if (event.key !== "Enter" || !input.matches("input[data-entry]") || event.altKey || event.ctrlKey) {

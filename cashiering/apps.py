@@ -6,6 +6,7 @@ class CashieringConfig(AppConfig):
     verbose_name = "Cashiering"
 
     def ready(self) -> None:
+        from cashiering.queries.batches import batch_document_url
         from cashiering.queries.sessions import receipt_document_url
         from ledger.sources import register_source_documents
         from millbrae_finance.demo import register_demo_seeder
@@ -16,9 +17,13 @@ class CashieringConfig(AppConfig):
             ("Drawers", "cashiering:home"),
             ("Sessions", "cashiering:session_list"),
             ("Receipts", "cashiering:receipt_list"),
+            ("Mail batches", "cashiering:batch_list"),
+            ("Lockbox import", "cashiering:lockbox_import"),
         ):
             register_nav_item(label=label, url_name=url_name, section="Cashiering")
-        # A cash entry's source document is its receipt.
-        register_source_documents("cashiering", receipt_document_url)
+        # A cash entry's source document is its receipt, or its mail or lockbox batch.
+        register_source_documents(
+            "cashiering", lambda ref: receipt_document_url(ref) or batch_document_url(ref)
+        )
         # Demo data by dotted path: imported only when seed_demo runs.
         register_demo_seeder("cashiering_drawers", "cashiering.demo.drawers:seed_drawers", order=60)

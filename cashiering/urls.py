@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cashiering.views import counter, receipts, sessions
+from cashiering.views import batches, counter, receipts, sessions
 
 app_name = "cashiering"
 
@@ -23,4 +23,10 @@ urlpatterns = [
         name="receipt_return_check",
     ),
     path("receipts/<int:pk>/print/", sessions.receipt_print, name="receipt_print"),
+    path("batches/", batches.batch_list_view, name="batch_list"),
+    path("batches/new/", batches.batch_create, name="batch_create"),
+    path("batches/account/", batches.batch_account, name="batch_account"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("lockbox/", batches.lockbox_import, name="lockbox_import"),
+    path("lockbox/template/", batches.lockbox_template, name="lockbox_template"),
 ]

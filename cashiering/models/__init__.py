@@ -1,3 +1,9 @@
+from cashiering.models.batches import (
+    BatchKind,
+    BatchStatus,
+    PaymentBatch,
+    PaymentBatchItem,
+)
 from cashiering.models.counts import BILLS, COINS, CountLineKind, SessionCount, SessionCountLine
 from cashiering.models.receipts import (
     Receipt,
@@ -16,10 +22,14 @@ from cashiering.models.sessions import CashSession, Drawer, SessionStatus
 __all__ = [
     "BILLS",
     "COINS",
+    "BatchKind",
+    "BatchStatus",
     "CashSession",
     "CashieringPolicy",
     "CountLineKind",
     "Drawer",
+    "PaymentBatch",
+    "PaymentBatchItem",
     "Receipt",
     "ReceiptItem",
     "ReceiptReversal",

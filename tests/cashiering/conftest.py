@@ -120,7 +120,20 @@ def role_matrix_samples(clerk) -> dict:
         ReceiptTender.objects.create(
             receipt=receipt, kind="check", amount=D("5.00"), check_number="101"
         )
+    from cashiering.models import PaymentBatch
+
+    batch, _ = PaymentBatch.objects.get_or_create(
+        idempotency_key="role-matrix-batch",
+        defaults={
+            "kind": "mail",
+            "batch_date": timezone.localdate(),
+            "control_total": D("12.50"),
+            "control_count": 1,
+            "created_by": clerk,
+        },
+    )
     return {
+        "cashiering:batch_detail": {"pk": batch.pk},
         "cashiering:session_detail": {"pk": session.pk},
         "cashiering:session_close": {"pk": session.pk},
         "cashiering:session_verify": {"pk": session.pk},

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cashiering.views import counter, sessions
+from cashiering.views import counter, deposits, sessions
 
 app_name = "cashiering"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("receipts/<int:pk>/", sessions.receipt_detail, name="receipt_detail"),
     path("receipts/<int:pk>/void/", sessions.receipt_void, name="receipt_void"),
     path("receipts/<int:pk>/print/", sessions.receipt_print, name="receipt_print"),
+    path("deposits/", deposits.deposit_list_view, name="deposit_list"),
+    path("deposits/new/", deposits.deposit_create, name="deposit_create"),
+    path("deposits/<int:pk>/", deposits.deposit_detail, name="deposit_detail"),
+    path("deposits/<int:pk>/slip/", deposits.deposit_slip, name="deposit_slip"),
+    path("reports/daily-cash/", deposits.daily_cash, name="daily_cash"),
 ]

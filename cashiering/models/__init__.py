@@ -1,4 +1,5 @@
 from cashiering.models.counts import BILLS, COINS, CountLineKind, SessionCount, SessionCountLine
+from cashiering.models.deposits import Deposit, DepositCheck, DepositCheckKind, DepositSession
 from cashiering.models.receipts import (
     Receipt,
     ReceiptItem,
@@ -12,6 +13,10 @@ __all__ = [
     "COINS",
     "CashSession",
     "CountLineKind",
+    "Deposit",
+    "DepositCheck",
+    "DepositCheckKind",
+    "DepositSession",
     "Drawer",
     "Receipt",
     "ReceiptItem",

@@ -67,13 +67,13 @@ class DailyCashReport:
         )
 
         totals = receipts.aggregate(
-            count=Count("id", filter=Q(voided_at__isnull=True)),
-            total=_money(Sum("total", filter=Q(voided_at__isnull=True))),
-            void_count=Count("id", filter=Q(voided_at__isnull=False)),
-            void_total=_money(Sum("total", filter=Q(voided_at__isnull=False))),
+            kept=Count("id", filter=Q(voided_at__isnull=True)),
+            taken=_money(Sum("total", filter=Q(voided_at__isnull=True))),
+            voided=Count("id", filter=Q(voided_at__isnull=False)),
+            voided_amount=_money(Sum("total", filter=Q(voided_at__isnull=False))),
         )
-        self.receipt_count, self.receipt_total = totals["count"], totals["total"]
-        self.void_count, self.void_total = totals["void_count"], totals["void_total"]
+        self.receipt_count, self.receipt_total = totals["kept"], totals["taken"]
+        self.void_count, self.void_total = totals["voided"], totals["voided_amount"]
 
         # By account and fund: the credit side of the receipts' own entries (the cash in
         # drawers line and the due-to/due-from lines the ledger adds left out), so an item
@@ -119,7 +119,7 @@ class DailyCashReport:
             )
             .annotate(
                 count=Count("id", filter=Q(voided_at__isnull=True)),
-                total=_money(Sum("total", filter=Q(voided_at__isnull=True))),
+                taken=_money(Sum("total", filter=Q(voided_at__isnull=True))),
                 voids=Count("id", filter=Q(voided_at__isnull=False)),
             )
             .order_by("created_by__username")
@@ -146,7 +146,7 @@ class DailyCashReport:
             cash=_money(Sum("cash_total")),
             checks=_money(Sum("check_total")),
             cards=_money(Sum("card_total")),
-            total=_money(Sum("total")),
+            all=_money(Sum("total")),
         )
         self.deposit_totals = deposit_totals
         sessions_deposited = DepositSession.objects.filter(deposit__in=deposits).aggregate(
@@ -171,7 +171,7 @@ class DailyCashReport:
         self.ledger = ledger
         # What cash in drawers should have moved by: the receipts kept (a void reverses
         # its receipt the same day), the drawers' over/short, less what went to the bank.
-        self.drawers_expected = self.receipt_total + self.over_short_total - deposit_totals["total"]
+        self.drawers_expected = self.receipt_total + self.over_short_total - deposit_totals["all"]
         self.checks = [
             Agreement(
                 "Receipts by account and fund",
@@ -190,7 +190,7 @@ class DailyCashReport:
             Agreement(
                 "Deposits against their sessions",
                 "deposits",
-                deposit_totals["total"],
+                deposit_totals["all"],
                 "sessions deposited",
                 sessions_deposited,
             ),
@@ -211,7 +211,7 @@ class DailyCashReport:
             Agreement(
                 "Deposits in cash in bank in the ledger",
                 "deposits",
-                deposit_totals["total"],
+                deposit_totals["all"],
                 "ledger activity",
                 ledger["bank"],
             ),
@@ -239,7 +239,7 @@ class DailyCashReport:
         rows.append(["receipts by tender", "total", "", "", self.by_tender_total])
         for row in self.by_clerk:
             rows.append(
-                ["receipts by clerk", row["created_by__username"], "", row["count"], row["total"]]
+                ["receipts by clerk", row["created_by__username"], "", row["count"], row["taken"]]
             )
         for receipt in self.voids:
             rows.append(["voids", receipt.display_number, receipt.void_reason, 1, receipt.total])
@@ -265,7 +265,7 @@ class DailyCashReport:
                     deposit.total,
                 ]
             )
-        rows.append(["deposits", "total", "", len(self.deposits), self.deposit_totals["total"]])
+        rows.append(["deposits", "total", "", len(self.deposits), self.deposit_totals["all"]])
         for check in self.checks:
             rows.append(
                 [

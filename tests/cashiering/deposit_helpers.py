@@ -32,9 +32,7 @@ def take_and_close(counter, *, session=None, key="d", verify=True):
     post_receipt(
         session,
         items=[ItemSpec(UA, a1.number, D("25.00"), customer=name)],
-        tenders=[
-            TenderSpec("card", D("25.00"), card_last_four="4242", authorization_code="OK1")
-        ],
+        tenders=[TenderSpec("card", D("25.00"), card_last_four="4242", authorization_code="OK1")],
         idempotency_key=f"{key}-2",
         actor=clerk,
     )

@@ -181,9 +181,7 @@ def test_the_deposit_page_makes_a_deposit_once(client, counter):
     }
     response = client.post(url, data, follow=True)
     deposit = Deposit.objects.get()
-    assert response.redirect_chain[-1][0] == reverse(
-        "cashiering:deposit_detail", args=[deposit.pk]
-    )
+    assert response.redirect_chain[-1][0] == reverse("cashiering:deposit_detail", args=[deposit.pk])
     html = response.content.decode()
     assert "is made and posted" in html and "501" in html and "$49.00" in html
     # A double-click: the same key posts nothing new.

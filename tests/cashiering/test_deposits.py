@@ -13,10 +13,10 @@ from cashiering.models import Deposit, DepositCheck, DepositSession
 from cashiering.queries.deposits import deposit_for, sessions_to_deposit
 from cashiering.services.deposits import make_deposit
 from ledger.models import Account, JournalEntry, JournalLine
+from millbrae_finance.roles import Role
 from tests.cashiering.conftest import cash_in_bank
 from tests.cashiering.deposit_helpers import second_session, take_and_close
 from tests.conftest import make_user
-from millbrae_finance.roles import Role
 
 D = Decimal
 

@@ -74,3 +74,8 @@ def cash_by_denomination(deposit: Deposit) -> list[dict]:
         .order_by("kind", "-denomination")  # "bill" sorts before "coin"
     )
     return [{**row, "label": denomination_label(row["kind"], row["denomination"])} for row in rows]
+
+
+def deposit_with_key(key: str) -> Deposit | None:
+    """The deposit a form's one-time key already made, if any (a double-click)."""
+    return Deposit.objects.filter(idempotency_key=(key or "").strip()).first() if key else None

@@ -113,7 +113,7 @@ def _deposit(
     )
     if (first := Deposit.objects.filter(idempotency_key=key).first()) is not None:
         return first
-    _check_sessions(session_ids, locked)
+    _check_sessions(session_ids, locked, deposit_date)
     drawer_cash = _cash_in_drawers()
     counts = SessionCount.objects.filter(session_id__in=session_ids)
     totals = counts.aggregate(
@@ -184,7 +184,9 @@ def _deposit(
     return deposit
 
 
-def _check_sessions(session_ids: list[int], locked: list[CashSession]) -> None:
+def _check_sessions(
+    session_ids: list[int], locked: list[CashSession], deposit_date: dt.date
+) -> None:
     found = {s.pk: s for s in locked}
     errors = []
     taken = set(
@@ -200,6 +202,9 @@ def _check_sessions(session_ids: list[int], locked: list[CashSession]) -> None:
             errors.append(f"Session {pk} is not verified: a lead verifies it first.")
         elif pk in taken:
             errors.append(f"Session {pk} is already in a deposit.")
+        elif timezone.localdate(session.closed_at) > deposit_date:
+            # Money is not at the bank before the drawer that held it was closed.
+            errors.append(f"Session {pk} closed after {deposit_date:%m/%d/%Y}: date it later.")
     if errors:
         raise ValidationError({"sessions": errors})
 

@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cashiering.documents import daily_cash_pdf, deposit_slip_pdf
 from cashiering.forms.deposits import DailyCashForm, DepositForm
 from cashiering.queries.daily_cash import daily_cash_report
-from cashiering.queries.deposits import deposit_for, deposit_list, sessions_to_deposit
+from cashiering.queries.deposits import (
+    deposit_for,
+    deposit_list,
+    deposit_with_key,
+    sessions_to_deposit,
+)
 from cashiering.services.deposits import DEPOSITORS, make_deposit
 from millbrae_finance.csv_export import csv_response
 from millbrae_finance.roles import Role, has_role, role_required
@@ -36,6 +41,9 @@ def deposit_list_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deposit_create(request: HttpRequest) -> HttpResponse:
     """Group verified sessions into a deposit and post it; a double-click posts once."""
+    if request.method == "POST" and (made := deposit_with_key(request.POST.get("idempotency_key"))):
+        # Its sessions are deposited now, so the form would refuse them: show the deposit.
+        return redirect("cashiering:deposit_detail", pk=made.pk)
     form = DepositForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

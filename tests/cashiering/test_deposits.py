@@ -190,3 +190,37 @@ def test_the_database_refuses_a_deposit_that_does_not_foot_or_a_key_twice(counte
     deposit = Deposit.objects.get(idempotency_key="raw-ok")
     with pytest.raises(IntegrityError), transaction.atomic():
         DepositCheck.objects.create(deposit=deposit, line=1, kind="check", amount=D("1.00"))
+
+
+def test_a_deposit_is_not_dated_before_its_sessions_closed(counter):
+    import datetime as dt
+
+    session = take_and_close(counter)
+    with pytest.raises(ValidationError) as error:
+        make_deposit(
+            [session],
+            deposit_date=_today() - dt.timedelta(days=1),
+            bank_account=cash_in_bank(),
+            bank_name="Bank",
+            idempotency_key="early",
+            actor=counter["users"]["supervisor"],
+        )
+    assert "date it later" in str(error.value)
+
+
+def test_the_demo_step_deposits_each_days_verified_sessions_once(counter):
+    from cashiering.demo.deposits import seed_deposits
+
+    make_user(Role.FINANCE_SUPERVISOR, "supervisor")
+    first = take_and_close(counter)
+    clerk2 = make_user(Role.COUNTER_CLERK, "dep_clerk2")
+    waiting = take_and_close(counter, session=second_session(counter, clerk2), verify=False)
+    logged = []
+    seed_deposits(logged.append)
+    deposit = Deposit.objects.get()
+    assert deposit.idempotency_key == f"demo-deposit-{_today():%Y-%m-%d}"
+    assert list(deposit.session_rows.values_list("session_id", flat=True)) == [first.pk]
+    assert not DepositSession.objects.filter(session=waiting).exists()
+    seed_deposits(logged.append)
+    assert Deposit.objects.count() == 1
+    assert logged == ["1 deposits of 1 sessions", "no verified sessions waiting for a deposit"]

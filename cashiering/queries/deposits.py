@@ -79,3 +79,8 @@ def cash_by_denomination(deposit: Deposit) -> list[dict]:
 def deposit_with_key(key: str) -> Deposit | None:
     """The deposit a form's one-time key already made, if any (a double-click)."""
     return Deposit.objects.filter(idempotency_key=(key or "").strip()).first() if key else None
+
+
+def deposit_of_session(session: CashSession) -> Deposit | None:
+    """The deposit that took the session to the bank, if one has."""
+    return Deposit.objects.filter(session_rows__session=session).first()

@@ -184,6 +184,8 @@ def test_the_deposit_page_makes_a_deposit_once(client, counter):
     assert response.redirect_chain[-1][0] == reverse("cashiering:deposit_detail", args=[deposit.pk])
     html = response.content.decode()
     assert "is made and posted" in html and "501" in html and "$49.00" in html
+    session_page = client.get(reverse("cashiering:session_detail", args=[session.pk]))
+    assert deposit.display_number in session_page.content.decode()
     # A double-click: the same key posts nothing new.
     again = client.post(url, data)
     assert again.status_code == 302 and Deposit.objects.count() == 1

@@ -19,6 +19,8 @@ class CashieringConfig(AppConfig):
             ("Receipts", "cashiering:receipt_list"),
             ("Mail batches", "cashiering:batch_list"),
             ("Lockbox import", "cashiering:lockbox_import"),
+            ("Deposits", "cashiering:deposit_list"),
+            ("Daily cash report", "cashiering:daily_cash"),
         ):
             register_nav_item(label=label, url_name=url_name, section="Cashiering")
         # A cash entry's source document is its receipt, or its mail or lockbox batch.
@@ -27,3 +29,9 @@ class CashieringConfig(AppConfig):
         )
         # Demo data by dotted path: imported only when seed_demo runs.
         register_demo_seeder("cashiering_drawers", "cashiering.demo.drawers:seed_drawers", order=60)
+        # After every other cashiering step (sessions and receipts are seeded before it)
+        # and before the ledger closes past periods (90): each day's verified sessions go
+        # to the bank.
+        register_demo_seeder(
+            "cashiering_deposits", "cashiering.demo.deposits:seed_deposits", order=89
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cashiering.views import batches, counter, receipts, sessions
+from cashiering.views import batches, counter, deposits, receipts, sessions
 
 app_name = "cashiering"
 
@@ -29,4 +29,9 @@ urlpatterns = [
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
     path("lockbox/", batches.lockbox_import, name="lockbox_import"),
     path("lockbox/template/", batches.lockbox_template, name="lockbox_template"),
+    path("deposits/", deposits.deposit_list_view, name="deposit_list"),
+    path("deposits/new/", deposits.deposit_create, name="deposit_create"),
+    path("deposits/<int:pk>/", deposits.deposit_detail, name="deposit_detail"),
+    path("deposits/<int:pk>/slip/", deposits.deposit_slip, name="deposit_slip"),
+    path("reports/daily-cash/", deposits.daily_cash, name="daily_cash"),
 ]

@@ -5,6 +5,7 @@ from cashiering.models.batches import (
     PaymentBatchItem,
 )
 from cashiering.models.counts import BILLS, COINS, CountLineKind, SessionCount, SessionCountLine
+from cashiering.models.deposits import Deposit, DepositCheck, DepositCheckKind, DepositSession
 from cashiering.models.receipts import (
     Receipt,
     ReceiptItem,
@@ -27,6 +28,10 @@ __all__ = [
     "CashSession",
     "CashieringPolicy",
     "CountLineKind",
+    "Deposit",
+    "DepositCheck",
+    "DepositCheckKind",
+    "DepositSession",
     "Drawer",
     "PaymentBatch",
     "PaymentBatchItem",

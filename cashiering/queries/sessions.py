@@ -87,10 +87,13 @@ def receipt_for(pk: int, user: AbstractBaseUser) -> Receipt:
 
 
 def receipt_document_url(reference: str) -> str | None:
-    """The page of a receipt named as an entry's source document ("D1-000042")."""
+    """The page of a receipt (or a deposit) named as an entry's source document
+    ("D1-000042", "DEP-000012")."""
     code, _, number = (reference or "").strip().rpartition("-")
     if not code or not (number.isascii() and number.isdigit()):
         return None
+    if code == "DEP":  # a deposit ("DEP-000012"), the source of its entry
+        return reverse("cashiering:deposit_detail", args=[int(number)])
     pk = (
         Receipt.objects.filter(drawer__code=code, number=int(number))
         .values_list("pk", flat=True)

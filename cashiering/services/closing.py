@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cashiering.accounts import CASH_IN_DRAWERS, CASH_OVER_SHORT
 from cashiering.models import (
     BILLS,
     COINS,
@@ -31,14 +32,11 @@ from cashiering.models import (
     TenderKind,
 )
 from cashiering.queries.sessions import expected_in_drawer
-from cashiering.services.receipts import CASH_IN_DRAWERS
 from ledger.models import Account
 from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import CENT, ZERO
 from millbrae_finance.roles import Role, has_role
 
-# Where a drawer's difference goes: an expense, debited when short, credited when over.
-CASH_OVER_SHORT = "101-0000-5990"
 # Who signs off a counted drawer: a lead or the supervisor, never the clerk who counted.
 VERIFIERS = frozenset({Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR})
 MAX_QUANTITY = 100_000

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cashiering.accounts import CASH_IN_DRAWERS
 from cashiering.models import (
     CashSession,
     Drawer,
@@ -37,8 +38,6 @@ from ledger.services import LineSpec, post_entry
 from millbrae_finance.money import CENT, ZERO
 from millbrae_finance.payment_targets import payment_target_type
 
-# Every tender the counter takes sits in the drawer until it is deposited.
-CASH_IN_DRAWERS = "101-0000-1020"
 # What a target's match says of a customer who may not pay by check (see the targets).
 NO_CHECKS_WARNING = "Do not accept checks"
 NON_CASH = (TenderKind.CHECK, TenderKind.CARD, TenderKind.MONEY_ORDER)

@@ -10,6 +10,7 @@ from cashiering.documents import SIZES, receipt_pdf
 from cashiering.forms.closing import CloseCountForm
 from cashiering.forms.counter import OpenSessionForm, VoidForm
 from cashiering.models import SessionCount
+from cashiering.queries.deposits import deposit_of_session
 from cashiering.queries.receipts import after_close_actions
 from cashiering.queries.sessions import (
     OVERSEERS,
@@ -72,6 +73,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "session": session,
         "count": count,
         "count_lines": list(count.lines.all()) if count else [],
+        "deposit": deposit_of_session(session),
         "may_close": session.is_open and session.clerk_id == request.user.pk,
         "may_verify": (
             session.status == "closed"

@@ -35,6 +35,7 @@ NOT_PAGES = {
     "job_download": "the file a background job made (a PDF)",
     "utility_billing:bill_pdf": "PDF",
     "cashiering:receipt_print": "PDF",
+    "cashiering:deposit_slip": "PDF",
     "utility_billing:bill_run_print_file": "the run's print file (a PDF)",
     "utility_billing:bill_run_print_part": "a part of the run's print file (a PDF)",
     # Fragments swapped into the journal and invoice forms, checked there.

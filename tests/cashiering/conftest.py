@@ -142,4 +142,55 @@ def role_matrix_samples(clerk) -> dict:
         "cashiering:receipt_void": {"pk": receipt.pk},
         "cashiering:receipt_reverse": {"pk": receipt.pk},
         "cashiering:receipt_return_check": {"pk": receipt.pk},
+        **deposit_role_matrix_samples(clerk),
+    }
+
+
+def cash_in_bank() -> Account:
+    """101-0000-1010, the General Fund's pooled cash: where deposits go (the demo chart
+    has one a fund)."""
+    from ledger.models import AccountType, Department, Fund, ObjectCode
+    from ledger.services import create_account
+
+    existing = Account.objects.filter(number="101-0000-1010").first()
+    if existing is not None:
+        return existing
+    cash_in_drawers()
+    code, _ = ObjectCode.objects.get_or_create(
+        code="1010", defaults={"name": "Pooled cash", "account_type": AccountType.ASSET}
+    )
+    return create_account(
+        fund=Fund.objects.get(code="101"),
+        department=Department.objects.get(code="0000"),
+        object_code=code,
+    )
+
+
+def deposit_role_matrix_samples(clerk) -> dict:
+    """A deposit written directly (no entry: the pages read no ledger row)."""
+    from django.utils import timezone
+
+    from cashiering.models import Deposit
+
+    deposit = Deposit.objects.filter(idempotency_key="role-matrix").first()
+    if deposit is None:
+        deposit = Deposit.objects.create(
+            deposit_date=timezone.localdate(),
+            bank_account=cash_in_bank(),
+            bank_name="Role Matrix Bank",
+            currency_total=D("20.00"),
+            coin_total=D("0.00"),
+            floats_kept=D("0.00"),
+            cash_total=D("20.00"),
+            check_count=0,
+            check_total=D("0.00"),
+            card_total=D("0.00"),
+            total=D("20.00"),
+            idempotency_key="role-matrix",
+            created_by=clerk,
+            created_at=timezone.now(),
+        )
+    return {
+        "cashiering:deposit_detail": {"pk": deposit.pk},
+        "cashiering:deposit_slip": {"pk": deposit.pk},
     }

@@ -58,6 +58,10 @@ NOT_IN_THE_DEMO = {
     # tests/browser/test_mail_batches.py open a batch's page and its account lookup.
     "cashiering:batch_detail",
     "cashiering:batch_account",
+    # No session, so no deposit: tests/cashiering/test_daily_cash.py opens a deposit's
+    # page and its slip.
+    "cashiering:deposit_detail",
+    "cashiering:deposit_slip",
 }
 
 

@@ -120,7 +120,7 @@ def collect_static(env: Mapping[str, str]) -> None:
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str]) -> Iterator[int]:
+def gunicorn(env: Mapping[str, str], *, workers: int = GUNICORN_WORKERS) -> Iterator[int]:
     """Run gunicorn on a free loopback port until the block ends; yield the port."""
     port = free_port()
     with tempfile.TemporaryFile() as log:
@@ -133,7 +133,7 @@ def gunicorn(env: Mapping[str, str]) -> Iterator[int]:
                 "--bind",
                 f"{HOST}:{port}",
                 "--workers",
-                str(GUNICORN_WORKERS),
+                str(workers),
             ],
             cwd=settings.BASE_DIR,
             env=env,

@@ -67,6 +67,8 @@ WARM_UP_RECEIPTS = 5
 BARE_REQUESTS = {1: 600, 8: 3200}
 # Enough sync workers that 8 clerks never queue behind each other for a worker.
 GUNICORN_WORKERS = max(CONCURRENCY)
+# Eight workers booting Django at once take a while on a small, busy machine.
+STARTUP_SECONDS = 180
 PAYMENT_TARGET = "utility-account"
 # Accounts to pay when no other workload has loaded any: one a receipt is plenty.
 RECEIPT_ACCOUNTS = 20_000
@@ -216,7 +218,7 @@ def receipts_workload(context: BenchmarkContext) -> None:
     env = server_environment(connection.settings_dict)
     collect_static(env)
     figures = {}
-    with gunicorn(env, workers=GUNICORN_WORKERS) as port:
+    with gunicorn(env, workers=GUNICORN_WORKERS, startup_seconds=STARTUP_SECONDS) as port:
         windows = []
         for clerk in clerks:
             cookie = log_in(port, clerk.username, password)

@@ -22,7 +22,7 @@ from millbrae_finance.roles import Role, has_role
 LEADS = (Role.SENIOR_ACCOUNTING_TECHNICIAN, Role.FINANCE_SUPERVISOR)
 
 
-def test_demo_today_is_every_module_s_today():
+def test_demo_today_is_every_module_s_today(db):
     from receivables.demo.billing import LAST_DAY
     from utility_billing.demo.reads import TODAY
 

@@ -152,6 +152,9 @@ def find_targets(rng: random.Random) -> Targets:
     ]
     for pool in (utility, invoices, citations):
         rng.shuffle(pool)
+    # Half the open invoices and citations stay open: the screens that act on an open
+    # one (a credit memo, a dismissal) keep something to show.
+    invoices, citations = invoices[: len(invoices) // 2], citations[: len(citations) // 2]
     targets = Targets(utility, invoices, citations, fees)
     targets.owed = {(m.kind, m.reference): m.amount_due for m in utility}
     return targets

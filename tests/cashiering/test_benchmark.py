@@ -45,7 +45,7 @@ def test_cashiering_workload_quick_json_reports_its_figures(
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1200,
         check=False,
     )
 

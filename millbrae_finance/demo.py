@@ -39,6 +39,10 @@ DEMO_USERS = [
     DemoUser("admin", "demo-admin", "Sam", "Rivera", Role.ADMINISTRATOR),
 ]
 
+# The demo's "today": every module's history ends on it (receivables' and utility
+# billing's demos end the same day), and nothing is dated later.
+DEMO_TODAY = dt.date(2026, 11, 27)
+
 # City Hall closures beyond the state holidays, as a small city's council adopts them.
 DEMO_CLOSURES = [
     (dt.date(2026, 12, 24), "Christmas Eve (City Hall closed)"),

@@ -171,6 +171,13 @@ MONTHLY = [
 
 
 def seed_ledger(log: Callable[[str], None]) -> None:
+    seed_chart()
+    _post_activity(log)
+
+
+def seed_chart() -> None:
+    """The demo's chart of accounts and fiscal years, without any activity (the
+    benchmarks post into it too)."""
     with transaction.atomic():
         funds = {
             c: Fund.objects.get_or_create(code=c, defaults={"name": n, "fund_type": t})[0]
@@ -204,7 +211,6 @@ def seed_ledger(log: Callable[[str], None]) -> None:
                 existing.add(number)
         for year in FISCAL_YEARS:
             create_fiscal_year(year)
-    _post_activity(log)
 
 
 # The demo's books: FY 2025 (July 2024 to June 2025, closed), FY 2026 (closed), FY 2027.

@@ -120,7 +120,12 @@ def collect_static(env: Mapping[str, str]) -> None:
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str]) -> Iterator[int]:
+def gunicorn(
+    env: Mapping[str, str],
+    *,
+    workers: int = GUNICORN_WORKERS,
+    startup_seconds: float = STARTUP_SECONDS,
+) -> Iterator[int]:
     """Run gunicorn on a free loopback port until the block ends; yield the port."""
     port = free_port()
     with tempfile.TemporaryFile() as log:
@@ -133,7 +138,7 @@ def gunicorn(env: Mapping[str, str]) -> Iterator[int]:
                 "--bind",
                 f"{HOST}:{port}",
                 "--workers",
-                str(GUNICORN_WORKERS),
+                str(workers),
             ],
             cwd=settings.BASE_DIR,
             env=env,
@@ -141,7 +146,7 @@ def gunicorn(env: Mapping[str, str]) -> Iterator[int]:
             stderr=log,
         )
         try:
-            wait_until_ready(process, port, log)
+            wait_until_ready(process, port, log, startup_seconds)
             yield port
         finally:
             process.terminate()
@@ -158,8 +163,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_ready(process: subprocess.Popen, port: int, log: IO[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def wait_until_ready(
+    process: subprocess.Popen, port: int, log: IO[bytes], seconds: float = STARTUP_SECONDS
+) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{read_log(log)}")
@@ -171,7 +178,7 @@ def wait_until_ready(process: subprocess.Popen, port: int, log: IO[bytes]) -> No
         if status != 200:
             raise RuntimeError(f"GET {BARE_VIEW} answered {status}:\n{read_log(log)}")
         return
-    raise RuntimeError(f"gunicorn not ready after {STARTUP_SECONDS}s:\n{read_log(log)}")
+    raise RuntimeError(f"gunicorn not ready after {seconds}s:\n{read_log(log)}")
 
 
 def read_log(log: IO[bytes]) -> str:

@@ -71,10 +71,21 @@ def refunds_payable_account(fund_id: int) -> Account:
 
 def deposit_due(account: UtilityAccount) -> Decimal:
     """What is left to take of the deposit the credit rule asked (none if waived)."""
-    if account.deposit_waived:
-        return ZERO
-    held = account.deposits.filter(status=DepositStatus.HELD).aggregate(t=Sum("amount"))["t"]
-    return max(account.deposit_required - (held or ZERO), ZERO)
+    return deposits_due([account]).get(account.pk, ZERO)
+
+
+def deposits_due(accounts: Sequence[UtilityAccount]) -> dict[int, Decimal]:
+    """`deposit_due` of each account, by id, in one query whatever their number."""
+    asked = [a for a in accounts if not a.deposit_waived and a.deposit_required > 0]
+    if not asked:
+        return {}
+    held = dict(
+        UtilityDeposit.objects.filter(account__in=asked, status=DepositStatus.HELD)
+        .values("account")
+        .annotate(t=Sum("amount"))
+        .values_list("account", "t")
+    )
+    return {a.pk: max(a.deposit_required - held.get(a.pk, ZERO), ZERO) for a in asked}
 
 
 class UtilityDepositTarget:
@@ -83,9 +94,15 @@ class UtilityDepositTarget:
 
     def find(self, text: str, *, limit: int) -> Sequence[TargetMatch]:
         """Accounts a search finds that still owe their move-in deposit."""
+        # Only accounts asked for a deposit, and what each has given in one query: the
+        # counter searches every target at each keystroke (issue 11: p95 under 30 ms).
+        accounts = list(
+            account_list(q=text).filter(deposit_required__gt=0, deposit_waived=False)[:limit]
+        )
+        owed = deposits_due(accounts)
         matches = []
-        for account in account_list(q=text)[:limit]:
-            due = deposit_due(account)
+        for account in accounts:
+            due = owed.get(account.pk, ZERO)
             if due > 0:
                 matches.append(
                     TargetMatch(

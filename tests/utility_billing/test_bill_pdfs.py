@@ -152,6 +152,8 @@ def test_posting_a_run_renders_its_print_file_a_bill_a_page_in_account_order(
         account = billing["accounts"][name]
         assert page_account(page) == account.number
         assert amount in page
+        # The fixed text, drawn once a document under every page (the frame), is there.
+        assert page.count("Amount enclosed") == page.count("REMIT TO") == 1
     # The run's page links the file; whoever reads runs downloads it, the counter may not.
     detail = client_for(ub_users["auditor"]).get(
         reverse("utility_billing:bill_run_detail", args=[run.pk])

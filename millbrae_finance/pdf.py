@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydyf
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -62,6 +63,7 @@ class _Renderer(threading.local):
         self.fetcher = StaticFilesFetcher()
         self.font_config = FontConfiguration()
         self.sheets: dict[tuple[str, str], CSS] = {}
+        self.frames: dict[str, _Frame] = {}
 
     def stylesheet(self, kind: str, source: str) -> CSS:
         sheet = self.sheets.get((kind, source))
@@ -111,6 +113,15 @@ class _Renderer(threading.local):
             source.user_agent = user_agent
         return source.render(font_config=self.font_config, stylesheets=sheets)
 
+    def frame(self, html: str) -> "_Frame":
+        """The frame this HTML lays out (its first page), laid out once per thread."""
+        frame = self.frames.get(html)
+        if frame is None:
+            if len(self.frames) > 8:
+                self.frames.clear()
+            frame = self.frames[html] = _Frame(self.render(html).write_pdf(pdf_version="1.4"))
+        return frame
+
 
 class _PrintHTML(HTML):
     """An HTML document whose template may bring its own user-agent stylesheet (see
@@ -128,23 +139,116 @@ class _PrintHTML(HTML):
         return self.user_agent
 
 
+# The CSS page name (`page: framed`) of the pages drawn over a frame.
+FRAMED_PAGE = "framed"
+
+
+class _RawObject(pydyf.Object):
+    """An object copied as it is from another PDF (its references renumbered)."""
+
+    def __init__(self, body: bytes = b"") -> None:
+        super().__init__()
+        self.body = body
+
+    @property
+    def data(self) -> bytes:
+        return self.body
+
+    @property
+    def compressible(self) -> bool:
+        return not self.body.startswith(b"<<") or _STREAM not in self.body
+
+
+class _Frame:
+    """What every page of a kind of document shows the same (a form's headings, labels,
+    rules, boxes and fixed text), laid out once and drawn under each page named
+    FRAMED_PAGE as one Form XObject: WeasyPrint lays out and draws only what differs
+    from page to page. A print file of thousands of bills shares one frame.
+
+    The frame's PDF (PDF 1.4, classic cross-reference table) is kept as its objects;
+    a document's finisher copies them in, renumbered, the frame's first page's content
+    stream made the form (with that page's resources), and puts a call of the form before
+    each framed page's own content."""
+
+    def __init__(self, pdf: bytes) -> None:
+        objects, root = _objects(pdf)
+        tree = int(re.search(rb"/Pages (\d+) 0 R", objects[root]).group(1))
+        page = int(re.search(rb"/Kids \[(\d+) 0 R", objects[tree]).group(1))
+        head = objects[page]
+        self.contents = int(re.search(rb"/Contents (\d+) 0 R", head).group(1))
+        self.resources = int(re.search(rb"/Resources (\d+) 0 R", head).group(1))
+        self.box = re.search(rb"/MediaBox \[([^\]]*)\]", head).group(1)
+        self.objects = {n: body for n, body in objects.items() if n not in (root, tree, page)}
+
+    def apply(self, document: Document, pdf: pydyf.PDF) -> None:
+        framed = [
+            number
+            for number, page in enumerate(document.pages)
+            if page._page_box.page_type.name == FRAMED_PAGE
+        ]
+        if not framed:
+            return
+        copies = {number: _RawObject() for number in self.objects}
+        for copy in copies.values():
+            pdf.add_object(copy)
+
+        def renumber(match: re.Match) -> bytes:
+            return copies[int(match.group(1))].reference
+
+        for number, body in self.objects.items():
+            split = body.find(_STREAM) if body.startswith(b"<<") else -1
+            head, stream = (body, b"") if split < 0 else (body[:split], body[split:])
+            head = _REFERENCE.sub(renumber, head)
+            if number == self.contents:
+                head = (
+                    b"<< /Type /XObject /Subtype /Form /BBox [%s] /Resources %s "
+                    % (self.box, copies[self.resources].reference)
+                    + head[2:]
+                )
+            copies[number].body = head + stream
+        form = copies[self.contents].reference
+        call = pydyf.Stream([b"q /MFFrame Do Q"])
+        pdf.add_object(call)
+        kids = pdf.pages["Kids"]  # pydyf's: number, 0, R, number, 0, R...
+        pages = {kids[3 * index] for index in framed}
+        resources = set()
+        for page in pdf.objects:
+            if page.number in pages:
+                page["Contents"] = pydyf.Array([call.reference, page["Contents"]])
+                resources.add(int(page["Resources"].split()[0]))
+        for number in resources:
+            pdf.objects[number]["XObject"]["MFFrame"] = form
+
+
 _renderer = _Renderer()
 
 
 def render_pdf(
-    template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+    template_name: str,
+    context: dict[str, Any],
+    request: HttpRequest | None = None,
+    *,
+    frame_template: str | None = None,
 ) -> bytes:
-    """Render a Django template to PDF bytes."""
-    return _renderer.render(render_to_string(template_name, context, request=request)).write_pdf()
+    """Render a Django template to PDF bytes; with a frame template, the pages named
+    FRAMED_PAGE are drawn over the frame it lays out (see `_Frame`)."""
+    html = render_to_string(template_name, context, request=request)
+    frame = render_to_string(frame_template) if frame_template else None
+    return html_to_pdf(html, frame, pdf_version=None)[0]
 
 
-def html_to_pdf(html: str) -> tuple[bytes, int]:
-    """Lay out an HTML document already rendered from its template: the PDF's bytes and
-    its page count. Needs no database, so it runs in a process of the PDF pool."""
+def html_to_pdf(
+    html: str, frame_html: str | None = None, *, pdf_version: str | None = "1.4"
+) -> tuple[bytes, int]:
+    """Lay out an HTML document already rendered from its template (over a frame, if
+    given: see `_Frame`): the PDF's bytes and its page count. Needs no database, so it
+    runs in a process of the PDF pool."""
+    finisher = _renderer.frame(frame_html).apply if frame_html else None
     document = _renderer.render(html)
     # PDF 1.4: a classic cross-reference table, no object streams, so that `join_pdfs`
     # joins parts without parsing them.
-    return document.write_pdf(pdf_version="1.4"), len(document.pages)
+    options = {"pdf_version": pdf_version} if pdf_version else {}
+    return document.write_pdf(finisher=finisher, **options), len(document.pages)
 
 
 def _start_pdf_process() -> None:
@@ -299,10 +403,12 @@ def pdf_response(
     filename: str,
     request: HttpRequest | None = None,
     inline: bool = True,
+    frame_template: str | None = None,
 ) -> HttpResponse:
     """An HTTP response carrying the rendered PDF, shown in the browser or downloaded."""
     response = HttpResponse(
-        render_pdf(template_name, context, request), content_type="application/pdf"
+        render_pdf(template_name, context, request, frame_template=frame_template),
+        content_type="application/pdf",
     )
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
@@ -317,8 +423,15 @@ class PdfDocument:
     template: str
     context: dict[str, Any]
     filename: str
+    # A template of what its pages named FRAMED_PAGE share, laid out once (see `_Frame`).
+    frame_template: str | None = None
 
     def response(self, request: HttpRequest | None = None, *, inline: bool = True) -> HttpResponse:
         return pdf_response(
-            self.template, self.context, filename=self.filename, request=request, inline=inline
+            self.template,
+            self.context,
+            filename=self.filename,
+            request=request,
+            inline=inline,
+            frame_template=self.frame_template,
         )

@@ -37,7 +37,12 @@ from django.conf import settings
         ),
         (
             "bill_pdf",
-            {"bill_pdf_per_account": "minimal_pdf", "bill_pdf_combined": "minimal_pdf"},
+            {
+                "bill_pdf_per_account": "minimal_pdf",
+                "bill_pdf_combined": "minimal_pdf",
+                "bill_pdf_per_account_cpu": "minimal_pdf",
+                "bill_pdf_combined_cpu": "minimal_pdf",
+            },
         ),
     ],
 )

@@ -16,11 +16,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Q
 
 from millbrae_finance.money import ZERO
+from utility_billing import bill_text
 from utility_billing.bill_charts import (
     ConsumptionChart,
     chart_months,
@@ -29,9 +31,19 @@ from utility_billing.bill_charts import (
 )
 from utility_billing.models import Bill, BillLine, BillRunStatus, MeterRead, ReadKind
 
-# Rows (reads, charge lines, a note's two) that fit on the page above the remittance
-# stub; a bill with more prints the stub after them (on a second page if need be).
-LONG_BILL_ROWS = 12
+# Lines of the reads and charges (a row that wraps counts each of its lines; a note its
+# lines too) that fit on the page above the remittance stub; a bill with more prints the
+# stub after them (on a second page if need be). The past-due note has its own room.
+LONG_BILL_LINES = 12
+# Characters of a note's line, about (7.5pt DejaVu Sans across the page).
+NOTE_LINE = 130
+
+
+# What a bill on an estimated read says (besides its notes).
+ESTIMATE_NOTE = (
+    "This bill includes an estimated read. Your next actual read trues it up: you pay for "
+    "the water you use, no more. "
+)
 
 
 @dataclass(frozen=True)
@@ -91,9 +103,11 @@ class BillDocument:
     @property
     def long(self) -> bool:
         """Too many rows for the page above the stub: the stub follows them instead."""
-        notes = 2 if self.bill.estimated or self.bill.notes else 0
-        past_due = 1 if self.summary.balance_forward > 0 else 0
-        return len(self.lines) + len(self.reads) + notes + past_due > LONG_BILL_ROWS
+        note = (ESTIMATE_NOTE if self.bill.estimated else "") + self.bill.notes
+        notes = sum(1 + len(line) // NOTE_LINE for line in note.splitlines()) if note else 0
+        tables = self.tables
+        rows = (tables.reads.count("\n") + 1 if self.reads else 1) + tables.charges.count("\n") + 1
+        return rows + notes > LONG_BILL_LINES
 
     @property
     def scanline(self) -> str:
@@ -101,6 +115,38 @@ class BillDocument:
         amount due in cents and the due date."""
         cents = max(self.summary.amount_due, ZERO).scaleb(2).to_integral_value()
         return f"{self.bill.account.number}  {int(cents):010d}  {self.bill.due_date:%m%d%y}"
+
+    @property
+    def mailing_text(self) -> str:
+        """The mailing address, a line of text a line (printed as preformatted text)."""
+        return "\n".join(self.mailing)
+
+    @cached_property
+    def tables(self) -> "PrintedTables":
+        """The summary, reads and charges as the bill prints them: lines of text."""
+        summary, total = bill_text.summary_lines(
+            self.summary, credit=self.credit, due_date=self.bill.due_date
+        )
+        return PrintedTables(
+            summary="\n".join(summary),
+            amount_due=total,
+            reads="\n".join(bill_text.read_lines(self.reads)),
+            reads_total=bill_text.reads_total(self.bill.consumption),
+            charges="\n".join(bill_text.charge_lines(self.lines)),
+            charges_total=bill_text.charges_total(self.bill.amount),
+        )
+
+
+@dataclass(frozen=True)
+class PrintedTables:
+    summary: str
+    amount_due: str
+    reads: str
+    reads_total: str
+    charges: str
+    charges_total: str
+    reads_header: str = bill_text.header(bill_text.READS, bill_text.READS_HEADER)
+    charges_header: str = bill_text.header(bill_text.CHARGES, bill_text.CHARGES_HEADER)
 
 
 # Per bill: the date of the account's previous posted bill, the balance as of it, and the

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from millbrae_finance.jobs import Job, Progress, start_job
 from millbrae_finance.pdf import html_to_pdf, join_pdfs, pdf_process_pool
-from utility_billing.documents import bills_html
+from utility_billing.documents import bill_frame_html, bills_html
 from utility_billing.models import (
     Bill,
     BillPrintChunk,
@@ -124,7 +124,7 @@ def render_bill_print(
     workers = min(processes, len(todo))
     if workers <= 1:
         for chunk_id, bill_ids in todo:
-            keep(chunk_id, len(bill_ids), html_to_pdf(bills_html(bill_ids)))
+            keep(chunk_id, len(bill_ids), html_to_pdf(bills_html(bill_ids), bill_frame_html()))
     else:
         _render_in_pool(todo, workers, keep)
 
@@ -191,6 +191,7 @@ def _render_in_pool(todo: list[tuple[int, list[int]]], workers: int, keep) -> No
     in the pool; a few chunks in flight per process, so the pool never waits for this
     one and memory stays bounded."""
     queue = iter(todo)
+    frame = bill_frame_html()
     pending: dict[Future, tuple[int, int]] = {}
     with pdf_process_pool(workers) as pool:
 
@@ -198,7 +199,8 @@ def _render_in_pool(todo: list[tuple[int, list[int]]], workers: int, keep) -> No
             chunk = next(queue, None)
             if chunk is not None:
                 chunk_id, bill_ids = chunk
-                pending[pool.submit(html_to_pdf, bills_html(bill_ids))] = (chunk_id, len(bill_ids))
+                future = pool.submit(html_to_pdf, bills_html(bill_ids), frame)
+                pending[future] = (chunk_id, len(bill_ids))
 
         for _ in range(workers * 2):
             submit_next()

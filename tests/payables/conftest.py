@@ -101,3 +101,45 @@ def make_invoice(actor, vendor, chart, *, number="INV-100", amount="125.50", **v
         **values,
     )
     return enter_invoice(data, lines=lines, actor=actor)
+
+
+def role_matrix_samples() -> dict:
+    """The payables URLs that take arguments: a vendor with a pending bank change, and an
+    invoice with its scan, entered by someone outside the matrix's users."""
+    from payables.attachments import ScannedFile
+    from payables.models import Invoice, VendorBankChange
+    from payables.services.invoices import attach_file
+    from payables.services.vendors import request_bank_change
+
+    # Asked once per URL: made the first time, found after.
+    invoice = Invoice.objects.filter(invoice_number="MATRIX-1").first()
+    if invoice is None:
+        preparer = make_user(Role.ACCOUNTING_TECHNICIAN, "matrix_ap_tech")
+        chart = make_ap_chart()
+        vendor = make_vendor(preparer, "Matrix Vendor")
+        request_bank_change(
+            vendor,
+            bank_routing=GOOD_ROUTING,
+            bank_account="12345678",
+            reason="Letter",
+            actor=preparer,
+        )
+        invoice = make_invoice(preparer, vendor, chart, number="MATRIX-1")
+        attach_file(
+            invoice, ScannedFile("scan.pdf", "application/pdf", b"%PDF-1.4"), actor=preparer
+        )
+    vendor = invoice.vendor
+    change = VendorBankChange.objects.get(vendor=vendor)
+    return {
+        "payables:vendor_detail": {"pk": vendor.pk},
+        "payables:vendor_edit": {"pk": vendor.pk},
+        "payables:bank_change_create": {"pk": vendor.pk},
+        "payables:bank_change_approve": {"pk": change.pk},
+        "payables:bank_change_reject": {"pk": change.pk},
+        "payables:invoice_detail": {"pk": invoice.pk},
+        "payables:invoice_approve": {"pk": invoice.pk},
+        "payables:invoice_reject": {"pk": invoice.pk},
+        "payables:invoice_hold": {"pk": invoice.pk},
+        "payables:invoice_release": {"pk": invoice.pk},
+        "payables:invoice_attachment": {"pk": invoice.pk},
+    }

@@ -5,6 +5,7 @@ lines in a few bulk inserts, the approved invoices posted in one batch through t
 ledger's post_entries (each with the key approve_invoice would give it)."""
 
 import datetime as dt
+import hashlib
 import random
 from collections.abc import Callable
 from decimal import Decimal
@@ -18,6 +19,7 @@ from ledger.services import EntrySpec, LineSpec, post_entries
 from payables.models import (
     Form1099Type,
     Invoice,
+    InvoiceAttachment,
     InvoiceLine,
     InvoiceStatus,
     PaymentMethod,
@@ -251,8 +253,50 @@ def _invoices(rng, vendors, trades, tech, supervisor, log) -> None:
         ["status", "journal_entry", "decided_by", "decided_at", "hold_reason"],
         batch_size=500,
     )
+    # Every tenth invoice has its scan, as a technician attaches it.
+    scanned = [invoice for invoice in invoices if invoice.pk % 10 == 0]
+    InvoiceAttachment.objects.bulk_create(
+        InvoiceAttachment(
+            invoice=invoice,
+            filename=f"scan-{invoice.invoice_number}.pdf",
+            content_type="application/pdf",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            uploaded_by=tech,
+        )
+        for invoice in scanned
+        for content in [scan_pdf(invoice)]
+    )
     log(
         f"Payables: {len(vendors)} vendors, {len(invoices)} invoices "
         f"({len(approved)} approved and posted, {held} held, "
         f"{len(invoices) - len(approved)} awaiting approval)."
     )
+
+
+def scan_pdf(invoice: Invoice) -> bytes:
+    """A one-page PDF standing in for a scanned invoice: the vendor, number and amount."""
+    text = f"{invoice.vendor.name}  Invoice {invoice.invoice_number}  ${invoice.total:,.2f}"
+    text = text.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

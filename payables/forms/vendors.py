@@ -83,7 +83,8 @@ class VendorForm(EntryForm):
 
 
 class NewVendorBankForm(forms.Form):
-    """Bank details given with a new vendor (they wait for approval like any change)."""
+    """Bank details given with a new vendor (they wait for approval like any change);
+    create_vendor checks them with the rest, so all the problems show at once."""
 
     bank_routing = forms.CharField(
         label="Routing number", max_length=11, required=False, help_text="Nine digits (ABA)."
@@ -95,13 +96,7 @@ class NewVendorBankForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
-    def clean_bank_routing(self) -> str:
-        value = self.cleaned_data["bank_routing"]
-        return clean_routing_number(value) if value.strip() else ""
-
-    def clean_bank_account(self) -> str:
-        value = self.cleaned_data["bank_account"]
-        return clean_account_number(value) if value.strip() else ""
+    # Checked by create_vendor with everything else, so all the problems show at once.
 
 
 class BankChangeForm(EntryForm):

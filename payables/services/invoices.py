@@ -84,6 +84,17 @@ def _header_errors(data: InvoiceInput) -> dict[str, str]:
     return errors
 
 
+def footing_refusal(control_total: Decimal, lines: Sequence[LineInput]) -> str:
+    """Why the lines do not foot to the control total, or "" when they do."""
+    total = sum((line.amount or ZERO for line in lines), ZERO)
+    if total == control_total:
+        return ""
+    return (
+        f"The lines add up to ${total:,.2f}, not the control total of "
+        f"${control_total:,.2f}: they are off by ${abs(total - control_total):,.2f}."
+    )
+
+
 def _built_lines(lines: Sequence[LineInput]) -> tuple[list[InvoiceLine], dict[str, str]]:
     """Unsaved lines, or errors keyed "line-<n>" (1-based) by the row at fault."""
     built: list[InvoiceLine] = []
@@ -139,11 +150,10 @@ def enter_invoice(
         if refusal:
             errors["posting_date" if data.posting_date else "invoice_date"] = refusal
     total = sum((line.amount for line in built), ZERO)
-    if not line_errors and "control_total" not in errors and total != data.control_total:
-        errors["control_total"] = (
-            f"The lines add up to ${total:,.2f}, not the control total of "
-            f"${data.control_total:,.2f}: they are off by ${abs(total - data.control_total):,.2f}."
-        )
+    if not line_errors and "control_total" not in errors:
+        refusal = footing_refusal(data.control_total, lines)
+        if refusal:
+            errors["control_total"] = refusal
     if errors:
         raise ValidationError(errors)
     override = data.duplicate_override.replace("\x00", "").strip()

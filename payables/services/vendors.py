@@ -94,7 +94,7 @@ def _checked(data: VendorInput, vendor: Vendor | None) -> tuple[dict, str]:
     elif kind and data.form_1099_box not in BOXES_1099[kind]:
         boxes = ", ".join(BOXES_1099[kind])
         errors["form_1099_box"] = f"A {Form1099Type(kind).label} box is one of {boxes}."
-    elif kind and not (tax_id or (vendor is not None and vendor.tax_id_id)):
+    elif kind and not (data.tax_id.strip() or (vendor is not None and vendor.tax_id_id)):
         errors["tax_id"] = "A vendor reported on a 1099 needs a tax ID (from the W-9)."
     if data.w9_received_on and data.w9_received_on > timezone.localdate():
         errors["w9_received_on"] = "The W-9 cannot be received after today."

@@ -29,6 +29,7 @@ from payables.services.invoices import (
     InvoiceInput,
     approve_invoice,
     enter_invoice,
+    footing_refusal,
     hold_invoice,
     reject_invoice,
     release_invoice,
@@ -122,8 +123,14 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
         else InvoiceForm(initial={"vendor": request.GET.get("vendor")})
     )
     lines = InvoiceLineFormSet(request.POST if post else None)
-    # Both validated, so every problem shows at once.
-    if post and all([form.is_valid(), lines.is_valid()]):
+    # Both validated, so every problem shows at once; footing too when the header has
+    # errors of its own (the service, which checks it again, is not called then).
+    valid = post and all([form.is_valid(), lines.is_valid()])
+    if post and not valid and lines.is_valid() and form.cleaned_data.get("control_total"):
+        refusal = footing_refusal(form.cleaned_data["control_total"], lines.line_inputs)
+        if refusal and "control_total" not in form.errors:
+            form.add_error("control_total", refusal)
+    if valid:
         try:
             invoice = enter_invoice(
                 _invoice_input(form),

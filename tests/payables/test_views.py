@@ -83,10 +83,18 @@ def test_vendor_create_refuses_bad_routing_beside_field(client_for, ap_users):
     client = client_for(ap_users["tech"])
     response = client.post(
         reverse("payables:vendor_create"),
-        vendor_post(payment_method="ach", bank_routing="121000249", bank_account="12345678"),
+        vendor_post(
+            payment_method="ach",
+            bank_routing="121000249",
+            bank_account="12345678",
+            tax_id_kind="ssn",
+            tax_id="666-12-3456",
+        ),
     )
     assert response.status_code == 200
+    # Every problem at once, each beside its field.
     assert "check digit does not match" in response.content.decode()
+    assert "666-12-3456 is not a valid SSN" in response.content.decode()
     assert not Vendor.objects.exists() and not VendorBankChange.objects.exists()
 
 
@@ -154,9 +162,11 @@ def test_non_image_attachment_refused(client_for, ap_users, ap_chart, vendor):
     data["attachment"] = SimpleUploadedFile(
         "invoice.pdf", b"MZ\x90\x00", content_type="application/pdf"
     )
+    data["control_total"] = "1,300.00"
     response = tech.post(reverse("payables:invoice_create"), data)
     assert response.status_code == 200
     assert "is not a PDF, PNG or JPEG file" in response.content.decode()
+    assert "off by $50.00" in response.content.decode()  # shown with it, not after
     assert not Invoice.objects.exists()
 
 

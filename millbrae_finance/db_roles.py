@@ -38,6 +38,9 @@ NO_DELETE_TABLES = (
     "receivables_artransaction",
     "pghistory_context",
 )
+# Confidential values (payables' bank account numbers and tax IDs): the app may add a
+# row and read its id, never the value; payables_unseal() reads one value at a time.
+SEALED_TABLES = ("payables_sealedvalue",)
 
 
 def owner_settings() -> dict | None:
@@ -124,6 +127,9 @@ def privilege_statements(role: str) -> list[str]:
         statements.append(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {quoted}")
     for table in NO_DELETE_TABLES:
         statements.append(f"REVOKE DELETE ON {table} FROM {quoted}")
+    for table in SEALED_TABLES:
+        statements.append(f"REVOKE SELECT, UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+        statements.append(f"GRANT SELECT (id) ON {table} TO {quoted}")
     for table in audit_tables():
         statements.append(f'REVOKE UPDATE, DELETE ON "{table}" FROM {quoted}')
     return statements

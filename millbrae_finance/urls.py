@@ -24,6 +24,7 @@ urlpatterns = [
     path("jobs/<int:pk>/download/", job_views.job_download, name="job_download"),
     path("cashiering/", include("cashiering.urls")),
     path("ledger/", include("ledger.urls")),
+    path("payables/", include("payables.urls")),
     path("receivables/", include("receivables.urls")),
     path("utility/", include("utility_billing.urls")),
     path("admin/", admin.site.urls),

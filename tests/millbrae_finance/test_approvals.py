@@ -20,6 +20,8 @@ def check_name(model) -> str:
 def test_approvals_the_documents_that_share_the_columns():
     assert [model._meta.label for model in DOCUMENTS] == [
         "ledger.JournalDraft",
+        "payables.Invoice",
+        "payables.VendorBankChange",
         "receivables.CreditMemo",
         "receivables.WriteOff",
         "utility_billing.UtilityAdjustment",

@@ -50,6 +50,12 @@ POST_ONLY: set[str] = {
     "cashiering:session_verify",
     "cashiering:cart_add",
     "cashiering:cart_remove",
+    "payables:bank_change_approve",
+    "payables:bank_change_reject",
+    "payables:invoice_approve",
+    "payables:invoice_reject",
+    "payables:invoice_hold",
+    "payables:invoice_release",
 }
 
 
@@ -75,10 +81,19 @@ def sample_kwargs(name: str, users: dict) -> dict:
         **bill_run_samples(),
         **adjustment_samples(users),
         **cashiering_samples(users),
+        **payables_samples(),
     }
     if name not in samples:
         pytest.fail(f"URL {name!r} takes arguments: add sample kwargs to the role matrix.")
     return samples[name]
+
+
+def payables_samples() -> dict:
+    """The vendor and vendor invoice URLs: a vendor, a pending bank change, an invoice
+    with its scan."""
+    from tests.payables.conftest import role_matrix_samples
+
+    return role_matrix_samples()
 
 
 def cashiering_samples(users: dict) -> dict:

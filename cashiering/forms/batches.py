@@ -88,11 +88,19 @@ def read_rows(data: QueryDict) -> tuple[list[RowText], list[BatchRow], bool]:
     accounts, amounts, checks = (data.getlist(name) for name in ("account", "amount", "check"))
     texts, rows, ok = [], [], True
     for account, amount, check in zip(accounts, amounts, checks, strict=False):
-        account, amount, check = (v.replace("\x00", "").strip() for v in (account, amount, check))
-        if not (account or amount or check):
+        # A NUL is refused with the row, never dropped silently: the row is shown again
+        # without it, beside the message.
+        nul = any("\x00" in v for v in (account, amount, check))
+        account, amount, check = (v.translate({0: None}).strip() for v in (account, amount, check))
+        if not (account or amount or check or nul):
             continue
         text = RowText(line=len(texts) + 1, account=account, amount=amount, check=check)
         texts.append(text)
+        if nul:
+            text.errors.append("This row holds a null character; type it again.")
+            ok = False
+            rows.append(BatchRow(account_number=account, amount=None, check_number=check))
+            continue
         parsed = parse_amount(amount) if amount else None
         if amount and parsed is None:
             text.errors.append(f"{amount!r} is not an amount (like 84.20).")

@@ -46,6 +46,10 @@ NOT_PAGES = {
     "audit_changed_by": "HTMX fragment",
     # The meter read file's layout, as a template to fill in.
     "utility_billing:read_import_template": "CSV download",
+    "cashiering:lockbox_template": "CSV download",
+    "cashiering:batch_account": "HTMX fragment",
+    "payables:account_search": "HTMX fragment",
+    "payables:invoice_attachment": "the scanned invoice (a PDF or image)",
 }
 
 # Roles are spread over the pages (each page as one role that may open it, in turn), so

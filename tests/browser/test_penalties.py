@@ -91,7 +91,7 @@ def test_a_lead_previews_the_penalty_batch_then_posts_it(
     assert batch.total == Decimal("206.28")
     assert batch.journal_entry is not None
 
-    page.click("text=Batches")
+    page.locator(".crumbs").get_by_role("link", name="Batches", exact=True).click()
     expect(page.locator("main")).to_contain_text(f"PB-{batch.pk:06d}")
     screenshot(page, "penalties-batch-list")
     assert page.problems == []

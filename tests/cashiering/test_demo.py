@@ -10,7 +10,14 @@ from django.db.models import F, Sum
 from django.utils.timezone import localdate
 
 from cashiering.demo.receipts import BUSINESS_DAYS, KEY_PREFIX, demo_days, seed_receipts
-from cashiering.models import CashSession, Drawer, Receipt, ReceiptItem, ReceiptTender
+from cashiering.models import (
+    CashSession,
+    Deposit,
+    Drawer,
+    Receipt,
+    ReceiptItem,
+    ReceiptTender,
+)
 from cashiering.services.closing import CASH_OVER_SHORT
 from cashiering.services.receipts import CASH_IN_DRAWERS
 from cashiering.services.sessions import open_session
@@ -109,7 +116,12 @@ def test_demo_cash_in_drawers_in_the_ledger_is_the_receipts(demo_db):
     over_short = CashSession.objects.aggregate(t=Sum("count__over_short"))["t"]
     cash = JournalLine.objects.filter(account__number=CASH_IN_DRAWERS)
     entries = JournalEntry.objects.filter(source_module="cashiering")
-    assert cash.filter(entry__in=entries).aggregate(t=Sum("amount"))["t"] == taken + over_short
+    # Every verified day went to the bank (the demo's deposits step): what the receipts
+    # and counts put in the drawers, the deposits took out again.
+    deposited = Deposit.objects.aggregate(t=Sum("total"))["t"]
+    assert deposited == taken + over_short
+    drawers = cash.filter(entry__in=entries)
+    assert drawers.aggregate(t=Sum("amount"))["t"] == taken + over_short - deposited
     # Each receipt's entry debits the drawer with its total, on its day.
     debits = dict(
         cash.filter(entry__idempotency_key__startswith=f"receipt:{KEY_PREFIX}").values_list(

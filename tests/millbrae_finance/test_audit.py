@@ -56,6 +56,13 @@ UNTRACKED = {
     "utility_billing.BillPrintFile",
     "utility_billing.BillPrintChunk",
     "utility_billing.BillPrintPart",
+    # A confidential value (bank account number, tax ID), insert-only and unreadable by
+    # the app's role: the audit trail would copy it in clear. The vendor's bank change
+    # that points at it is audited, with who prepared and who approved it.
+    "payables.SealedValue",
+    # A scanned invoice's bytes (up to 10 MB), written once with its invoice and never
+    # changed: the trail would copy each scan whole. The invoice itself is audited.
+    "payables.InvoiceAttachment",
 }
 
 

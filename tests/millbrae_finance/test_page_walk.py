@@ -71,7 +71,9 @@ def demo_sample(name: str) -> str | None:
     Whatever it answers a GET with, it must not be a server error."""
     from django.urls import reverse
 
+    from cashiering.models import Receipt
     from ledger.models import Account, FiscalYear, JournalEntry
+    from payables.models import Invoice as VendorInvoice
     from receivables.models import CreditMemo, Fee, Invoice
     from utility_billing.models import Meter, MeterRead, RateVersion
 
@@ -95,6 +97,13 @@ def demo_sample(name: str) -> str | None:
         "utility_billing:meter_change": Meter.objects.filter(status="installed"),
         "utility_billing:read_estimate": Meter.objects.filter(status="installed"),
         "utility_billing:read_detail": MeterRead.objects.open_exceptions(),
+        # The demo month at the counter pays open invoices; one left open takes a memo.
+        "receivables:credit_memo_create": Invoice.objects.filter(status="issued"),
+        # Linked from a closed session's receipt paid by check, which the walk may not
+        # reach by following links.
+        "cashiering:receipt_return_check": Receipt.objects.filter(tenders__kind="check"),
+        # The scanned invoice, a download linked from the invoice's page.
+        "payables:invoice_attachment": VendorInvoice.objects.filter(attachment__isnull=False),
     }
     if name == "utility_billing:adjustment_create":
         # Linked from the account page's Adjustments tab, a page the walk opens once.
